@@ -1,0 +1,205 @@
+"""Every exception that sage_dmo raises, under one root.
+
+    SageDMOError
+     ├── ConfigurationError (ValueError)     settings missing or invalid
+     ├── ClientStateError (RuntimeError)     client used before open or after close
+     ├── FilterError (ValueError)            a filter or orderBy string is invalid
+     ├── TokenError                          the token API failed
+     │    ├── TokenRequestError              unexpected status or body
+     │    │    └── AuthenticationError       credentials or tenant rejected (401/403)
+     │    └── TokenResponseError             answer without the expected fields
+     ├── QueryValidationError (ValueError)   a query is malformed or invalid
+     ├── GraphQLResponseError                the answer carried GraphQL errors
+     └── TransportError                      the GraphQL endpoint failed
+          ├── ServerError (gql TransportServerError, .code)   HTTP status >= 400
+          │    └── UnauthorizedError         401 even after a renewal and a resend
+          ├── ProtocolError (gql TransportProtocolError)      not a GraphQL answer
+          └── ConnectionFailedError (gql TransportConnectionFailed)
+
+Messages say what failed, on which value, and what to do next. None of them ever
+contains a client secret, an access token or a refresh token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gql.transport import exceptions as gql_errors
+
+__all__ = [
+    "AuthenticationError",
+    "ClientStateError",
+    "ConfigurationError",
+    "ConnectionFailedError",
+    "FilterError",
+    "FilterProblem",
+    "GraphQLResponseError",
+    "ProtocolError",
+    "QueryValidationError",
+    "SageDMOError",
+    "ServerError",
+    "TokenError",
+    "TokenRequestError",
+    "TokenResponseError",
+    "TransportError",
+    "UnauthorizedError",
+]
+
+
+class SageDMOError(Exception):
+    """Root of every error raised by sage_dmo."""
+
+
+class ConfigurationError(SageDMOError, ValueError):
+    """A setting is missing or invalid."""
+
+
+class ClientStateError(SageDMOError, RuntimeError):
+    """A client or transport was used before it was opened or after it was closed."""
+
+
+@dataclass(frozen=True)
+class FilterProblem:
+    """One problem in a filter or orderBy string.
+
+    ``start`` and ``end`` are character offsets into the string; ``line`` and
+    ``column`` are 1-based and point at ``start``.
+    """
+
+    message: str
+    start: int
+    end: int
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+class FilterError(SageDMOError, ValueError):
+    """A filter or orderBy string is malformed or does not fit the node."""
+
+    def __init__(self, kind: str, text: str, problems: Sequence[FilterProblem]) -> None:
+        self.kind = kind
+        self.text = text
+        self.problems = tuple(problems)
+        lines = "; ".join(str(problem) for problem in self.problems)
+        super().__init__(f"invalid {kind} {text!r}: {lines}")
+
+
+class TokenError(SageDMOError):
+    """The token API did not deliver a usable token."""
+
+
+class TokenRequestError(TokenError):
+    """The token API answered with an error status or an unreadable body."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class AuthenticationError(TokenRequestError):
+    """The token API rejected the credentials, the tenant or a refresh token."""
+
+
+class TokenResponseError(TokenError):
+    """A token answer lacked a field the client needs, such as the access token."""
+
+
+class GraphQLResponseError(SageDMOError):
+    """The GraphQL answer carried errors.
+
+    ``errors`` keeps each error as the server sent it, including SDMO's
+    ``extensions.code`` and ``extensions.diagnoses``; ``data`` keeps the partial
+    data, in which failed fields are ``null``.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[Mapping[str, Any]],
+        data: Mapping[str, Any] | None = None,
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.errors = [dict(error) for error in errors]
+        self.data = dict(data) if data is not None else None
+        self.extensions = dict(extensions) if extensions is not None else None
+        super().__init__(self._summary())
+
+    @property
+    def codes(self) -> list[str]:
+        """SDMO error codes (``extensions.code``) in the order of the errors."""
+        codes = []
+        for error in self.errors:
+            code = (error.get("extensions") or {}).get("code")
+            if isinstance(code, str):
+                codes.append(code)
+        return codes
+
+    def _summary(self) -> str:
+        parts = []
+        for error in self.errors[:3]:
+            message = str(error.get("message", "error without a message"))
+            path = error.get("path")
+            if path:
+                where = ".".join(str(step) for step in path)
+                message = f"{message} (at {where})"
+            code = (error.get("extensions") or {}).get("code")
+            if code:
+                message = f"{message} [{code}]"
+            parts.append(message)
+        more = len(self.errors) - len(parts)
+        if more > 0:
+            parts.append(f"and {more} more")
+        return f"GraphQL request failed: {'; '.join(parts)}"
+
+
+class QueryValidationError(SageDMOError, ValueError):
+    """A query document does not parse, or does not validate against the schema.
+
+    ``errors`` holds every graphql-core error, each with its locations.
+    """
+
+    def __init__(self, errors: Sequence[Any], query: str | None = None) -> None:
+        self.errors = list(errors)
+        self.query = query
+        lines = []
+        for error in self.errors:
+            where = ""
+            locations = getattr(error, "locations", None)
+            if locations:
+                first = locations[0]
+                where = f"{first.line}:{first.column}: "
+            lines.append(f"{where}{getattr(error, 'message', str(error))}")
+        count = len(lines)
+        noun = "error" if count == 1 else "errors"
+        super().__init__(f"query has {count} {noun}: " + "; ".join(lines))
+
+
+class TransportError(SageDMOError):
+    """The tenant's GraphQL endpoint could not be used."""
+
+
+class ServerError(TransportError, gql_errors.TransportServerError):
+    """The GraphQL endpoint answered with an HTTP error status (``.code``)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        gql_errors.TransportServerError.__init__(self, message, code)
+
+    @property
+    def status(self) -> int | None:
+        return self.code
+
+
+class UnauthorizedError(ServerError):
+    """The access token was rejected again right after a renewal."""
+
+
+class ProtocolError(TransportError, gql_errors.TransportProtocolError):
+    """The answer was not a GraphQL result (HTML, empty, truncated JSON)."""
+
+
+class ConnectionFailedError(TransportError, gql_errors.TransportConnectionFailed):
+    """The connection to the GraphQL endpoint failed or timed out."""

@@ -1,0 +1,230 @@
+"""``SageDMOClient``: the high-level async client for one SDMO tenant."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from gql import GraphQLRequest
+from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
+
+from ._errors import ClientStateError, GraphQLResponseError, QueryValidationError
+from ._secrets import Secret
+from ._settings import Settings, TokenStyle
+from ._tokens import TokenStats
+from ._transport import DEFAULT_REQUEST_TIMEOUT, SageDMOTransport
+
+__all__ = ["SageDMOClient", "dumps_json"]
+
+logger = logging.getLogger(__name__)
+
+_DOCUMENT_CACHE_SIZE = 512
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # SDMO takes a Decimal input as a number or a string; a string keeps
+        # every digit, where a float would round.
+        return str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise TypeError(
+                f"naive datetime {value.isoformat()} has no time zone; "
+                "pass an aware datetime, such as one in UTC"
+            )
+        utc = value.astimezone(dt.timezone.utc)
+        return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} value {value!r} is not JSON serializable")
+
+
+def dumps_json(value: Any) -> str:
+    """Serialize variables to JSON, writing Decimal, date and datetime exactly."""
+    return json.dumps(value, default=_json_default, ensure_ascii=False)
+
+
+class SageDMOClient:
+    """An async client for one SDMO tenant, used as an async context manager.
+
+    Settings come from ``settings``, else from the keyword arguments, else from
+    the ``SAGE_DMO_*`` environment variables::
+
+        async with SageDMOClient() as client:
+            data = await client.execute(query, {"first": 10})
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        token_url: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | Secret | None = None,
+        tenant_id: str | None = None,
+        token_style: TokenStyle | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        refresh_margin: float = 60.0,
+        timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
+        token_timeout: float = 30.0,
+        client_session_args: dict[str, Any] | None = None,
+    ) -> None:
+        if settings is None:
+            settings = Settings.from_env(
+                token_url=token_url,
+                client_id=client_id,
+                client_secret=client_secret,
+                tenant_id=tenant_id,
+                token_style=token_style,
+            )
+        self.settings = settings
+        self.transport = SageDMOTransport(
+            settings,
+            clock=clock,
+            refresh_margin=refresh_margin,
+            timeout=timeout,
+            token_timeout=token_timeout,
+            client_session_args=client_session_args,
+            json_serialize=dumps_json,
+        )
+        self._documents: OrderedDict[str, DocumentNode] = OrderedDict()
+        self._state = "new"
+
+    def __repr__(self) -> str:
+        return (
+            f"SageDMOClient(tenant_id={self.settings.tenant_id!r}, "
+            f"token_url={self.settings.token_url!r}, state={self._state!r})"
+        )
+
+    @property
+    def graphql_url(self) -> str:
+        """The tenant's GraphQL URL, as the token answer gave it."""
+        self._require_open()
+        return str(self.transport.url)
+
+    @property
+    def token_stats(self) -> TokenStats:
+        """Counts of token acquisitions, renewals and invalidations."""
+        return self.transport.token_manager.stats
+
+    async def open(self) -> None:
+        """Acquire a token and learn the tenant's URL."""
+        if self._state == "open":
+            raise ClientStateError("the client is already open")
+        if self._state == "closed":
+            raise ClientStateError(
+                "the client is closed and cannot be reopened; create a new one"
+            )
+        await self.transport.connect()
+        self._state = "open"
+
+    async def aclose(self) -> None:
+        """Invalidate both tokens and close the connections; safe to call twice."""
+        if self._state == "closed":
+            return
+        was_open = self._state == "open"
+        self._state = "closed"
+        if was_open:
+            await self.transport.close()
+        await self.transport.token_manager.aclose()
+
+    async def __aenter__(self) -> SageDMOClient:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def execute(
+        self,
+        query: str | DocumentNode,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Run a query or mutation and return its ``data``.
+
+        Raises GraphQLResponseError when the answer carries errors; the error
+        keeps the partial data and SDMO's codes and diagnoses. A mutation is sent
+        once, and a second time only after a 401, which proves the server did not
+        run it.
+        """
+        result = await self.execute_result(
+            query, variables, operation_name=operation_name
+        )
+        if result.errors:
+            raise GraphQLResponseError(
+                [_error_dict(error) for error in result.errors],
+                result.data,
+                result.extensions,
+            )
+        if result.data is None:
+            raise GraphQLResponseError(
+                [{"message": "the answer has neither data nor errors"}]
+            )
+        return result.data
+
+    async def execute_result(
+        self,
+        query: str | DocumentNode,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+    ) -> ExecutionResult:
+        """Run a query or mutation and return the whole answer, errors included."""
+        self._require_open()
+        document = self._document(query)
+        request = GraphQLRequest(
+            document,
+            variable_values=dict(variables) if variables else None,
+            operation_name=operation_name,
+        )
+        started = time.perf_counter()
+        result = await self.transport.execute(request)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s: %s in %.1f ms",
+                operation_name or "operation",
+                "errors" if result.errors else "ok",
+                (time.perf_counter() - started) * 1000,
+            )
+        return result
+
+    def _document(self, query: str | DocumentNode) -> DocumentNode:
+        if isinstance(query, DocumentNode):
+            return query
+        documents = self._documents
+        document = documents.get(query)
+        if document is not None:
+            return document
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            raise QueryValidationError([error], query) from None
+        documents[query] = document
+        if len(documents) > _DOCUMENT_CACHE_SIZE:
+            documents.popitem(last=False)
+        # The text the caller wrote is sent as it is, never printed again.
+        self.transport.remember_printed(document, query)
+        return document
+
+    def _require_open(self) -> None:
+        if self._state != "open":
+            raise ClientStateError(
+                f"the client is {self._state}; use it inside 'async with "
+                "SageDMOClient(...) as client:' or call open() first"
+            )
+
+
+def _error_dict(error: Any) -> dict[str, Any]:
+    if isinstance(error, GraphQLError):
+        return dict(error.formatted)
+    if isinstance(error, Mapping):
+        return dict(error)
+    return {"message": str(error)}

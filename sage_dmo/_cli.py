@@ -1,0 +1,337 @@
+"""The ``sage-dmo`` command: query, token, emulator and demo.
+
+Exit status: 0 success, 1 the operation failed (GraphQL errors, token or
+transport failure), 2 usage or configuration error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from gql.transport.exceptions import TransportError
+
+from . import __version__
+from ._client import SageDMOClient
+from ._errors import (
+    ConfigurationError,
+    QueryValidationError,
+    SageDMOError,
+)
+from ._settings import Settings
+
+__all__ = ["main", "run"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A command-line argument is invalid; the message says which and why."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sage-dmo",
+        description="Client and tenant emulator for the Sage DMO GraphQL API.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log to standard error: -v for INFO, -vv for DEBUG",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_query_parser(commands)
+    _add_token_parser(commands)
+    _add_emulator_parser(commands)
+    demo = commands.add_parser(
+        "demo",
+        help="run the main job against an in-process emulator",
+        description="Start the emulator in this process and run a typical "
+        "integration against it: token, paging, filtering, a sales order, an "
+        "access-token expiry under load, invalidation.",
+    )
+    demo.add_argument(
+        "--rows", type=int, default=1200, help="rows per main node (default 1200)"
+    )
+    return parser
+
+
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "connection", "each option overrides its SAGE_DMO_* environment variable"
+    )
+    group.add_argument("--token-url", help="token endpoint (SAGE_DMO_TOKEN_URL)")
+    group.add_argument("--client-id", help="client id (SAGE_DMO_CLIENT_ID)")
+    group.add_argument("--tenant-id", help="tenant id (SAGE_DMO_TENANT_ID)")
+    group.add_argument(
+        "--token-style",
+        choices=("json", "oauth2"),
+        help="token request body style (SAGE_DMO_TOKEN_STYLE, default json)",
+    )
+    # The secret has no option: a command line is visible to other users of the
+    # machine, so it comes only from SAGE_DMO_CLIENT_SECRET.
+
+
+def _add_query_parser(commands: Any) -> None:
+    query = commands.add_parser(
+        "query",
+        help="run a .graphql file against the tenant and print the JSON answer",
+        description="Run the operation in FILE (or '-' for standard input) and "
+        "print the whole JSON answer. Exits 1 when the answer has errors.",
+    )
+    query.add_argument("file", metavar="FILE", help="a .graphql file, or - for stdin")
+    query.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable: NAME=VALUE passes a string, NAME:=JSON a JSON value "
+        "(number, boolean, null, object, list); repeat for more",
+    )
+    query.add_argument(
+        "--operation", help="operation name, when FILE holds several operations"
+    )
+    _add_connection_options(query)
+
+
+def _add_token_parser(commands: Any) -> None:
+    token = commands.add_parser(
+        "token",
+        help="acquire a token, print the tenant URL and expiry, then invalidate it",
+        description="Check the credentials: acquire a token, print what the "
+        "answer says (never the tokens themselves) and invalidate it again.",
+    )
+    _add_connection_options(token)
+
+
+def _add_emulator_parser(commands: Any) -> None:
+    from .emulator import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TENANT_ID
+
+    emulator = commands.add_parser(
+        "emulator",
+        help="serve a local SDMO tenant until interrupted",
+        description="Serve the SDMO token API and a tenant GraphQL endpoint over "
+        "seeded data, for development and tests. Stop it with Ctrl+C.",
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    emulator.add_argument(
+        "--port", type=int, default=8765, help="TCP port, 0 for a free one (8765)"
+    )
+    emulator.add_argument(
+        "--client-id", default=DEFAULT_CLIENT_ID, help=f"default {DEFAULT_CLIENT_ID}"
+    )
+    emulator.add_argument(
+        "--client-secret",
+        default=DEFAULT_CLIENT_SECRET,
+        help=f"default {DEFAULT_CLIENT_SECRET}",
+    )
+    emulator.add_argument(
+        "--tenant-id", default=DEFAULT_TENANT_ID, help=f"default {DEFAULT_TENANT_ID}"
+    )
+    emulator.add_argument(
+        "--rows", type=int, default=300, help="rows per main node (default 300)"
+    )
+    emulator.add_argument("--seed", type=int, default=20250801, help="data seed")
+    emulator.add_argument(
+        "--access-token-lifetime",
+        type=float,
+        default=900.0,
+        help="access token lifetime in seconds (default 900)",
+    )
+    emulator.add_argument(
+        "--refresh-token-lifetime",
+        type=float,
+        default=3600.0,
+        help="refresh token lifetime in seconds (default 3600)",
+    )
+    emulator.add_argument(
+        "--max-page-size",
+        type=int,
+        default=1000,
+        help="largest 'first' a query connection honours (default 1000)",
+    )
+
+
+def parse_variables(items: Sequence[str]) -> dict[str, Any]:
+    """Turn ``NAME=VALUE`` (string) and ``NAME:=JSON`` items into variables."""
+    variables: dict[str, Any] = {}
+    for item in items:
+        name, separator, value = item.partition("=")
+        if not separator or not name or name == ":":
+            raise UsageError(
+                f"--var {item!r} is invalid; write NAME=VALUE for a string or "
+                "NAME:=JSON for a JSON value"
+            )
+        if name.endswith(":"):
+            name = name[:-1]
+            try:
+                variables[name] = json.loads(value)
+            except ValueError as error:
+                raise UsageError(
+                    f"--var {item!r}: {value!r} is not valid JSON ({error}); "
+                    "quote strings or use NAME=VALUE"
+                ) from None
+        else:
+            variables[name] = value
+    return variables
+
+
+def _settings_from(arguments: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        token_url=arguments.token_url,
+        client_id=arguments.client_id,
+        tenant_id=arguments.tenant_id,
+        token_style=arguments.token_style,
+    )
+
+
+def _read_query(path: str, stdin: TextIO) -> str:
+    if path == "-":
+        return stdin.read()
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read query file {path!r}: {error.strerror}") from None
+
+
+async def _run_query(arguments: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    text = _read_query(arguments.file, stdin)
+    variables = parse_variables(arguments.var)
+    async with SageDMOClient(_settings_from(arguments)) as client:
+        result = await client.execute_result(
+            text, variables, operation_name=arguments.operation
+        )
+    answer: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        answer["errors"] = [
+            error if isinstance(error, dict) else getattr(error, "formatted", error)
+            for error in result.errors
+        ]
+    if result.extensions is not None:
+        answer["extensions"] = result.extensions
+    json.dump(answer, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return EXIT_FAILED if result.errors else EXIT_OK
+
+
+async def _run_token(arguments: argparse.Namespace, out: TextIO) -> int:
+    async with SageDMOClient(_settings_from(arguments)) as client:
+        current = client.transport.token_manager.current
+        assert current is not None  # noqa: S101 - open() acquired it
+        lifetime = current.access_expires_at - current.received_at
+        refresh = current.refresh_expires_at - current.received_at
+        out.write(
+            f"tenant:        {current.tenant_id or client.settings.tenant_id}\n"
+            f"GraphQL URL:   {current.graphql_url}\n"
+            f"access token:  valid for {lifetime:.0f} s\n"
+            f"refresh token: {'present' if current.refresh_token else 'absent'}, "
+            f"usable for about {refresh:.0f} s\n"
+        )
+    out.write("tokens invalidated\n")
+    return EXIT_OK
+
+
+async def _run_emulator(arguments: argparse.Namespace, out: TextIO) -> int:
+    from .emulator import DEFAULT_CLIENT_SECRET, Emulator
+
+    emulator = Emulator(
+        host=arguments.host,
+        port=arguments.port,
+        client_id=arguments.client_id,
+        client_secret=arguments.client_secret,
+        tenant_id=arguments.tenant_id,
+        rows=arguments.rows,
+        seed=arguments.seed,
+        access_token_lifetime=arguments.access_token_lifetime,
+        refresh_token_lifetime=arguments.refresh_token_lifetime,
+        max_page_size=arguments.max_page_size,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal_number, stop.set)
+    async with emulator:
+        shown_secret = (
+            arguments.client_secret
+            if arguments.client_secret == DEFAULT_CLIENT_SECRET
+            else "<the --client-secret value>"
+        )
+        out.write(
+            f"SDMO emulator listening on {emulator.base_url}\n"
+            f"  token URL:   {emulator.token_url}\n"
+            f"  GraphQL URL: {emulator.graphql_url}\n"
+            "Point a client at it with:\n"
+            f"  export SAGE_DMO_TOKEN_URL={emulator.token_url}\n"
+            f"  export SAGE_DMO_CLIENT_ID={arguments.client_id}\n"
+            f"  export SAGE_DMO_CLIENT_SECRET={shown_secret}\n"
+            f"  export SAGE_DMO_TENANT_ID={arguments.tenant_id}\n"
+            "Press Ctrl+C to stop.\n"
+        )
+        out.flush()
+        await stop.wait()
+    out.write("emulator stopped\n")
+    return EXIT_OK
+
+
+async def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line ``argv`` and return the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    stdin = stdin or sys.stdin
+    parser = build_parser()
+    try:
+        arguments = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if arguments.verbose:
+        level = logging.DEBUG if arguments.verbose > 1 else logging.INFO
+        logging.basicConfig(
+            level=level, stream=err, format="%(levelname)s %(name)s: %(message)s"
+        )
+    try:
+        if arguments.command == "query":
+            return await _run_query(arguments, out, stdin)
+        if arguments.command == "token":
+            return await _run_token(arguments, out)
+        if arguments.command == "emulator":
+            return await _run_emulator(arguments, out)
+        from ._demo import run_demo
+
+        return await run_demo(out, rows=arguments.rows)
+    except (UsageError, ConfigurationError, QueryValidationError) as error:
+        err.write(f"sage-dmo: error: {error}\n")
+        return EXIT_USAGE
+    except (SageDMOError, TransportError) as error:
+        err.write(f"sage-dmo: error: {error}\n")
+        return EXIT_FAILED
+
+
+def run() -> None:
+    """Entry point of the ``sage-dmo`` console script."""
+    try:
+        status = asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.stderr.write("sage-dmo: interrupted\n")
+        status = EXIT_INTERRUPTED
+    sys.exit(status)

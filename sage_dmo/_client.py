@@ -17,8 +17,15 @@ from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
 from ._errors import ClientStateError, GraphQLResponseError, QueryValidationError
 from ._secrets import Secret
 from ._settings import Settings, TokenStyle
-from ._tokens import TokenStats
-from ._transport import DEFAULT_REQUEST_TIMEOUT, SageDMOTransport
+from ._retry import RetryPolicy
+from ._token_store import TokenStore
+from ._tokens import TokenManager, TokenStats
+from ._transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_TOKEN_TIMEOUT,
+    SageDMOTransport,
+)
 
 __all__ = ["SageDMOClient", "dumps_json"]
 
@@ -72,7 +79,11 @@ class SageDMOClient:
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 60.0,
         timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
-        token_timeout: float = 30.0,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+        token_timeout: float = DEFAULT_TOKEN_TIMEOUT,
+        retry: RetryPolicy | bool = True,
+        token_store: TokenStore | None = None,
+        invalidate_on_close: bool = True,
         client_session_args: dict[str, Any] | None = None,
     ) -> None:
         if settings is None:
@@ -84,12 +95,19 @@ class SageDMOClient:
                 token_style=token_style,
             )
         self.settings = settings
-        self.transport = SageDMOTransport(
+        token_manager = TokenManager(
             settings,
             clock=clock,
             refresh_margin=refresh_margin,
+            request_timeout=token_timeout,
+            store=token_store,
+            invalidate_on_close=invalidate_on_close,
+        )
+        self.transport = SageDMOTransport(
+            token_manager=token_manager,
             timeout=timeout,
-            token_timeout=token_timeout,
+            connect_timeout=connect_timeout,
+            retry=retry,
             client_session_args=client_session_args,
             json_serialize=dumps_json,
         )

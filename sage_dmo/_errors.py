@@ -9,12 +9,14 @@
      │    │    └── AuthenticationError       credentials or tenant rejected (401/403)
      │    └── TokenResponseError             answer without the expected fields
      ├── QueryValidationError (ValueError)   a query is malformed or invalid
-     ├── GraphQLResponseError                the answer carried GraphQL errors
+     ├── GraphQLResponseError (gql TransportQueryError)   GraphQL errors in the answer
      └── TransportError                      the GraphQL endpoint failed
           ├── ServerError (gql TransportServerError, .code)   HTTP status >= 400
-          │    └── UnauthorizedError         401 even after a renewal and a resend
+          │    └── UnauthorizedError         401 even after renewals and resends
           ├── ProtocolError (gql TransportProtocolError)      not a GraphQL answer
           └── ConnectionFailedError (gql TransportConnectionFailed)
+               ├── RequestTimeoutError (TimeoutError)       no answer in time
+               └── MutationOutcomeUnknownError  a mutation was sent, no answer came
 
 Messages say what failed, on which value, and what to do next. None of them ever
 contains a client secret, an access token or a refresh token.
@@ -36,8 +38,10 @@ __all__ = [
     "FilterError",
     "FilterProblem",
     "GraphQLResponseError",
+    "MutationOutcomeUnknownError",
     "ProtocolError",
     "QueryValidationError",
+    "RequestTimeoutError",
     "SageDMOError",
     "ServerError",
     "TokenError",
@@ -109,7 +113,7 @@ class TokenResponseError(TokenError):
     """A token answer lacked a field the client needs, such as the access token."""
 
 
-class GraphQLResponseError(SageDMOError):
+class GraphQLResponseError(SageDMOError, gql_errors.TransportQueryError):
     """The GraphQL answer carried errors.
 
     ``errors`` keeps each error as the server sent it, including SDMO's
@@ -123,37 +127,42 @@ class GraphQLResponseError(SageDMOError):
         data: Mapping[str, Any] | None = None,
         extensions: Mapping[str, Any] | None = None,
     ) -> None:
-        self.errors = [dict(error) for error in errors]
-        self.data = dict(data) if data is not None else None
-        self.extensions = dict(extensions) if extensions is not None else None
-        super().__init__(self._summary())
+        copied = [dict(error) for error in errors]
+        gql_errors.TransportQueryError.__init__(
+            self,
+            _summarize(copied),
+            errors=copied,
+            data=dict(data) if data is not None else None,
+            extensions=dict(extensions) if extensions is not None else None,
+        )
 
     @property
     def codes(self) -> list[str]:
         """SDMO error codes (``extensions.code``) in the order of the errors."""
         codes = []
-        for error in self.errors:
+        for error in self.errors or []:
             code = (error.get("extensions") or {}).get("code")
             if isinstance(code, str):
                 codes.append(code)
         return codes
 
-    def _summary(self) -> str:
-        parts = []
-        for error in self.errors[:3]:
-            message = str(error.get("message", "error without a message"))
-            path = error.get("path")
-            if path:
-                where = ".".join(str(step) for step in path)
-                message = f"{message} (at {where})"
-            code = (error.get("extensions") or {}).get("code")
-            if code:
-                message = f"{message} [{code}]"
-            parts.append(message)
-        more = len(self.errors) - len(parts)
-        if more > 0:
-            parts.append(f"and {more} more")
-        return f"GraphQL request failed: {'; '.join(parts)}"
+
+def _summarize(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for error in errors[:3]:
+        message = str(error.get("message", "error without a message"))
+        path = error.get("path")
+        if path:
+            where = ".".join(str(step) for step in path)
+            message = f"{message} (at {where})"
+        code = (error.get("extensions") or {}).get("code")
+        if code:
+            message = f"{message} [{code}]"
+        parts.append(message)
+    more = len(errors) - len(parts)
+    if more > 0:
+        parts.append(f"and {more} more")
+    return f"GraphQL request failed: {'; '.join(parts)}"
 
 
 class QueryValidationError(SageDMOError, ValueError):
@@ -185,8 +194,12 @@ class TransportError(SageDMOError):
 class ServerError(TransportError, gql_errors.TransportServerError):
     """The GraphQL endpoint answered with an HTTP error status (``.code``)."""
 
-    def __init__(self, message: str, code: int) -> None:
+    def __init__(
+        self, message: str, code: int, *, retry_after: float | None = None
+    ) -> None:
         gql_errors.TransportServerError.__init__(self, message, code)
+        self.retry_after = retry_after
+        """Seconds from a Retry-After header, if the server sent one."""
 
     @property
     def status(self) -> int | None:
@@ -194,7 +207,7 @@ class ServerError(TransportError, gql_errors.TransportServerError):
 
 
 class UnauthorizedError(ServerError):
-    """The access token was rejected again right after a renewal."""
+    """Renewed access tokens were rejected too (401 after two resends)."""
 
 
 class ProtocolError(TransportError, gql_errors.TransportProtocolError):
@@ -203,3 +216,14 @@ class ProtocolError(TransportError, gql_errors.TransportProtocolError):
 
 class ConnectionFailedError(TransportError, gql_errors.TransportConnectionFailed):
     """The connection to the GraphQL endpoint failed or timed out."""
+
+
+class RequestTimeoutError(ConnectionFailedError, TimeoutError):
+    """No answer arrived within the request timeout."""
+
+
+class MutationOutcomeUnknownError(ConnectionFailedError):
+    """A mutation was sent but no answer came, so the server may have run it.
+
+    It is never resent automatically: check the data before sending it again.
+    """

@@ -8,21 +8,37 @@ renews once for all concurrent callers and resends the request once;
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, hdrs
 from gql import GraphQLRequest
 from gql.transport.aiohttp import AIOHTTPTransport
 from gql.transport.appsync_auth import AppSyncAuthentication
-from gql.transport.exceptions import TransportAlreadyConnected
-from graphql import DocumentNode, ExecutionResult, print_ast
+from gql.transport.exceptions import TransportAlreadyConnected, TransportClosed
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    OperationDefinitionNode,
+    OperationType,
+    print_ast,
+)
 
-from ._errors import UnauthorizedError
+from ._errors import (
+    ConnectionFailedError,
+    MutationOutcomeUnknownError,
+    ProtocolError,
+    RequestTimeoutError,
+    ServerError,
+)
+from ._responses import read_json_body
+from ._retry import RetryPolicy, call_with_retries
 from ._settings import Settings
 from ._tokens import TokenManager, TokenSet
 
@@ -30,10 +46,17 @@ __all__ = ["SageDMOTransport"]
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 _PRINTED_CACHE_SIZE = 512
+_MAX_UNAUTHORIZED_RESENDS = 2
 
 DEFAULT_REQUEST_TIMEOUT = 30.0
 """Seconds for one GraphQL request: SDMO ends a call after 28 s on its side."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+"""Seconds to open a connection to the tenant."""
+DEFAULT_TOKEN_TIMEOUT = 15.0
+"""Seconds for one token request."""
 
 
 class SageDMOTransport(AIOHTTPTransport):
@@ -56,7 +79,9 @@ class SageDMOTransport(AIOHTTPTransport):
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 60.0,
         timeout: float | None = DEFAULT_REQUEST_TIMEOUT,
-        token_timeout: float = 30.0,
+        connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT,
+        token_timeout: float = DEFAULT_TOKEN_TIMEOUT,
+        retry: RetryPolicy | bool = True,
         client_session_args: dict[str, Any] | None = None,
         **transport_args: Any,
     ) -> None:
@@ -69,8 +94,10 @@ class SageDMOTransport(AIOHTTPTransport):
             )
         self.token_manager = token_manager
         session_args = dict(client_session_args or {})
-        if timeout is not None and "timeout" not in session_args:
-            session_args["timeout"] = aiohttp.ClientTimeout(total=timeout)
+        if "timeout" not in session_args:
+            session_args["timeout"] = aiohttp.ClientTimeout(
+                total=timeout, sock_connect=connect_timeout
+            )
         session_args["middlewares"] = (
             *session_args.get("middlewares", ()),
             self._authorize,
@@ -82,6 +109,14 @@ class SageDMOTransport(AIOHTTPTransport):
             **transport_args,
         )
         self._printed: OrderedDict[int, tuple[DocumentNode, str]] = OrderedDict()
+        if retry is True:
+            retry = RetryPolicy()
+        elif retry is False:
+            retry = RetryPolicy.disabled()
+        self.retry_policy: RetryPolicy = retry
+        self.retries = 0
+        """Requests sent again after a retryable failure, since creation."""
+        self._random = random.Random()
         token_manager.add_listener(self._follow_tenant_url)
 
     def __repr__(self) -> str:
@@ -101,11 +136,14 @@ class SageDMOTransport(AIOHTTPTransport):
             raise
 
     async def close(self) -> None:
-        """Invalidate both tokens, then close the HTTP session."""
+        """Invalidate both tokens (unless configured not to), then close the session.
+
+        A closed transport cannot connect again: its token manager is closed too.
+        """
         if self.session is None:
             return
         try:
-            await self.token_manager.invalidate()
+            await self.token_manager.aclose()
         finally:
             await super().close()
 
@@ -158,16 +196,121 @@ class SageDMOTransport(AIOHTTPTransport):
             payload["extensions"] = extensions
         return payload
 
-    async def _prepare_result(self, response: ClientResponse) -> ExecutionResult:
-        if response.status == 401:
-            raise UnauthorizedError(
-                f"the GraphQL endpoint {self.url} rejected a freshly renewed access "
-                "token (HTTP 401); check that the API user of this application "
-                "still has access to the tenant",
-                401,
+    async def execute(
+        self,
+        request: GraphQLRequest,
+        *,
+        extra_args: dict[str, Any] | None = None,
+        upload_files: bool = False,
+    ) -> ExecutionResult:
+        """Send one operation; retry it per the retry policy if it is a query."""
+        if upload_files:
+            result: ExecutionResult = await super().execute(
+                request, extra_args=extra_args, upload_files=True
             )
-        result: ExecutionResult = await super()._prepare_result(response)
-        return result
+            return result
+        post_args = self._prepare_request(request, extra_args)
+        mutation = self._is_mutation(request)
+        name = request.operation_name or "operation"
+
+        async def send() -> ExecutionResult:
+            body = await self._post(post_args, mutation=mutation)
+            return _execution_result(body, self.url)
+
+        return await self._send(send, mutation=mutation, what=f"query {name}")
+
+    async def execute_batch(
+        self,
+        reqs: list[GraphQLRequest],
+        extra_args: dict[str, Any] | None = None,
+    ) -> list[ExecutionResult]:
+        """Send several operations in one request; retried only if all are queries."""
+        post_args = self._prepare_request(reqs, extra_args)
+        mutation = any(self._is_mutation(request) for request in reqs)
+
+        async def send() -> list[ExecutionResult]:
+            body = await self._post(post_args, mutation=mutation)
+            if not isinstance(body, list) or len(body) != len(reqs):
+                raise ProtocolError(
+                    f"the GraphQL endpoint {self.url} answered a batch of "
+                    f"{len(reqs)} operations with something other than a list of "
+                    f"{len(reqs)} results"
+                )
+            return [_execution_result(item, self.url) for item in body]
+
+        what = f"batch of {len(reqs)} operations"
+        return await self._send(send, mutation=mutation, what=what)
+
+    async def _send(
+        self, send: Callable[[], Awaitable[T]], *, mutation: bool, what: str
+    ) -> T:
+        if mutation:
+            return await send()
+        return await call_with_retries(
+            send,
+            self.retry_policy,
+            what=what,
+            rng=self._random,
+            on_retry=self._count_retry,
+        )
+
+    def _count_retry(self, error: BaseException) -> None:
+        self.retries += 1
+
+    async def _post(self, post_args: dict[str, Any], *, mutation: bool) -> Any:
+        session = self.session
+        if session is None:
+            raise TransportClosed("the transport is not connected; call connect()")
+        url = self.url
+        try:
+            async with session.post(url, ssl=self.ssl, **post_args) as response:
+                self.response_headers = response.headers
+                try:
+                    return await read_json_body(response, url, self.token_manager.scrub)
+                except (ProtocolError, ServerError) as error:
+                    if mutation and _may_have_run(error):
+                        error.args = (f"{error.args[0]}. {_MAY_HAVE_RUN}",)
+                    raise
+        except asyncio.TimeoutError:
+            if mutation:
+                raise MutationOutcomeUnknownError(
+                    f"a mutation sent to {url} got no answer in time; the server "
+                    "may have run it, so check the data before sending it again"
+                ) from None
+            raise RequestTimeoutError(
+                f"no answer from {url} within the request timeout; raise the "
+                "timeout or make the operation smaller"
+            ) from None
+        except (aiohttp.ClientError, OSError) as error:
+            detail = self.token_manager.scrub(f"{type(error).__name__}: {error}")
+            if mutation and _after_sending(error):
+                raise MutationOutcomeUnknownError(
+                    f"the connection to {url} failed after a mutation was sent "
+                    f"({detail}); the server may have run it, so check the data "
+                    "before sending it again"
+                ) from error
+            raise ConnectionFailedError(
+                f"the connection to {url} failed ({detail}); check the network "
+                "and the tenant URL"
+            ) from error
+
+    def _is_mutation(self, request: GraphQLRequest) -> bool:
+        """Tell whether ``request`` may change data; unknown counts as a mutation."""
+        operations = [
+            definition
+            for definition in request.document.definitions
+            if isinstance(definition, OperationDefinitionNode)
+        ]
+        if request.operation_name is not None:
+            operations = [
+                operation
+                for operation in operations
+                if operation.name is not None
+                and operation.name.value == request.operation_name
+            ]
+        if len(operations) != 1:
+            return True
+        return operations[0].operation != OperationType.QUERY
 
     def _follow_tenant_url(self, token_set: TokenSet) -> None:
         if token_set.graphql_url != self.url:
@@ -180,16 +323,53 @@ class SageDMOTransport(AIOHTTPTransport):
         token_set = await self.token_manager.token()
         request.headers[hdrs.AUTHORIZATION] = _bearer(token_set)
         response = await handler(request)
-        if response.status != 401:
-            return response
-        # A 401 proves the server did not run the request, so one resend is safe,
-        # even for a mutation.
-        response.release()
-        logger.debug("access token rejected with HTTP 401; renewing and resending")
-        token_set = await self.token_manager.renew_after_rejection(token_set)
-        request.headers[hdrs.AUTHORIZATION] = _bearer(token_set)
-        return await handler(request)
+        # A 401 proves the server ran nothing, so resending is safe, even for a
+        # mutation. The usual case is one resend. A second one is made only when
+        # the server also rejects the renewed token, as after a second early
+        # revocation; then the server rejects fresh tokens and the caller is told.
+        for _ in range(_MAX_UNAUTHORIZED_RESENDS):
+            if response.status != 401:
+                return response
+            response.release()
+            logger.debug("access token rejected with HTTP 401; renewing and resending")
+            token_set = await self.token_manager.renew_after_rejection(token_set)
+            request.headers[hdrs.AUTHORIZATION] = _bearer(token_set)
+            response = await handler(request)
+        return response
 
 
 def _bearer(token_set: TokenSet) -> str:
     return f"Bearer {token_set.access_token.reveal()}"
+
+
+def _execution_result(body: Any, url: str) -> ExecutionResult:
+    if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
+        raise ProtocolError(
+            f"the GraphQL endpoint {url} answered JSON without 'data' or 'errors'; "
+            "check that the URL is the tenant's GraphQL endpoint"
+        )
+    return ExecutionResult(
+        data=body.get("data"),
+        errors=body.get("errors"),
+        extensions=body.get("extensions"),
+    )
+
+
+_MAY_HAVE_RUN = (
+    "The server may have run this mutation, so check the data before sending it again"
+)
+
+
+def _may_have_run(error: BaseException) -> bool:
+    """Tell whether a failed answer to a mutation leaves its outcome unknown."""
+    if isinstance(error, ServerError):
+        return error.code is not None and error.code >= 500
+    return isinstance(error, ProtocolError)
+
+
+def _after_sending(error: BaseException) -> bool:
+    """Tell whether a connection error may have come after the request was sent."""
+    return not isinstance(
+        error,
+        (aiohttp.ClientConnectorError, aiohttp.InvalidURL, ConnectionRefusedError),
+    )

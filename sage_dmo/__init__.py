@@ -11,8 +11,10 @@ from ._errors import (
     FilterError,
     FilterProblem,
     GraphQLResponseError,
+    MutationOutcomeUnknownError,
     ProtocolError,
     QueryValidationError,
+    RequestTimeoutError,
     SageDMOError,
     ServerError,
     TokenError,
@@ -21,8 +23,10 @@ from ._errors import (
     TransportError,
     UnauthorizedError,
 )
+from ._retry import RetryPolicy
 from ._secrets import Secret
 from ._settings import DEFAULT_TOKEN_URL, Settings, TokenStyle
+from ._token_store import FileTokenStore, MemoryTokenStore, StoredTokens, TokenStore
 from ._tokens import TokenManager, TokenSet, TokenStats
 from ._transport import SageDMOTransport
 
@@ -34,23 +38,30 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConnectionFailedError",
+    "FileTokenStore",
     "FilterError",
     "FilterProblem",
     "GraphQLResponseError",
+    "MemoryTokenStore",
+    "MutationOutcomeUnknownError",
     "ProtocolError",
     "QueryValidationError",
+    "RequestTimeoutError",
+    "RetryPolicy",
     "SageDMOClient",
     "SageDMOError",
     "SageDMOTransport",
     "Secret",
     "ServerError",
     "Settings",
+    "StoredTokens",
     "TokenError",
     "TokenManager",
     "TokenRequestError",
     "TokenResponseError",
     "TokenSet",
     "TokenStats",
+    "TokenStore",
     "TokenStyle",
     "TransportError",
     "UnauthorizedError",

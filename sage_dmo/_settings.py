@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
+from urllib.parse import urlsplit
 
 from ._errors import ConfigurationError
 from ._secrets import Secret
@@ -33,6 +35,8 @@ class Settings:
     tenant_id: str
     token_url: str = DEFAULT_TOKEN_URL
     token_style: TokenStyle = "json"
+    allow_insecure_http: bool = False
+    """Allow plain http to hosts other than loopback; tokens then travel unencrypted."""
 
     def __post_init__(self) -> None:
         if isinstance(self.client_secret, str):
@@ -52,11 +56,7 @@ class Settings:
             raise ConfigurationError(
                 f"token_style {self.token_style!r} is invalid; use 'json' or 'oauth2'"
             )
-        if not self.token_url.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"token_url {self.token_url!r} is not an http(s) URL; "
-                f"use the token endpoint, such as {DEFAULT_TOKEN_URL}"
-            )
+        check_secure_url(self.token_url, "token_url", self.allow_insecure_http)
 
     @classmethod
     def from_env(
@@ -98,3 +98,33 @@ class Settings:
             token_url=str(values.get("token_url", DEFAULT_TOKEN_URL)),
             token_style=cast(TokenStyle, str(values.get("token_style", "json"))),
         )
+
+
+def check_secure_url(url: str, what: str, allow_insecure_http: bool) -> None:
+    """Raise ConfigurationError unless ``url`` is https, or http to loopback.
+
+    Credentials and tokens cross every such URL, so plain http to another host
+    needs ``allow_insecure_http=True``.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"{what} {url!r} is not an http(s) URL; use the token endpoint, such "
+            f"as {DEFAULT_TOKEN_URL}"
+        )
+    if parts.scheme == "https" or allow_insecure_http or _is_loopback(parts.hostname):
+        return
+    raise ConfigurationError(
+        f"{what} {url!r} uses plain http to a host that is not loopback, so "
+        "credentials and tokens would travel unencrypted; use https, or pass "
+        "allow_insecure_http=True if the network is trusted"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

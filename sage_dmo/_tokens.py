@@ -22,12 +22,15 @@ from aiohttp import hdrs
 from ._errors import (
     AuthenticationError,
     ClientStateError,
+    ConfigurationError,
     TokenError,
     TokenRequestError,
+    TokenResponseError,
 )
 from ._secrets import Secret
-from ._settings import Settings
+from ._settings import Settings, check_secure_url
 from ._token_answer import TokenAnswer, error_text, parse_token_answer
+from ._token_store import StoredTokens, TokenStore
 
 __all__ = ["TokenManager", "TokenSet", "TokenStats"]
 
@@ -99,6 +102,9 @@ class TokenManager:
         renew_with_credentials: bool = False,
         default_access_lifetime: float = DEFAULT_ACCESS_LIFETIME,
         default_refresh_lifetime: float = DEFAULT_REFRESH_LIFETIME,
+        store: TokenStore | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        invalidate_on_close: bool = True,
     ) -> None:
         if refresh_margin < 0:
             raise ValueError(f"refresh_margin must be >= 0, got {refresh_margin}")
@@ -116,6 +122,9 @@ class TokenManager:
         self._pending: asyncio.Task[TokenSet] | None = None
         self._closed = False
         self._listeners: list[Callable[[TokenSet], None]] = []
+        self._store = store
+        self._wall_clock = wall_clock
+        self._invalidate_on_close = invalidate_on_close
 
     def __repr__(self) -> str:
         return (
@@ -172,6 +181,8 @@ class TokenManager:
             with contextlib.suppress(TokenError):
                 await asyncio.shield(self._pending)
         current, self._current = self._current, None
+        if self._store is not None:
+            await self._store.clear()
         if current is None or current.invalidate_url is None:
             return
         parts = [f"accessToken={current.access_token.reveal()}"]
@@ -212,7 +223,8 @@ class TokenManager:
             return
         self._closed = True
         try:
-            await self.invalidate()
+            if self._invalidate_on_close:
+                await self.invalidate()
         finally:
             if self._owns_session and self._session is not None:
                 await self._session.close()
@@ -246,6 +258,67 @@ class TokenManager:
             task.exception()  # mark as retrieved; the callers got it
 
     async def _obtain(self) -> TokenSet:
+        if self._store is None:
+            return await self._renew_or_acquire()
+        async with self._store.lock():
+            stored = await self._store.load()
+            if stored is not None:
+                adopted = self._adopt(stored)
+                if adopted is not None:
+                    return adopted
+            token_set = await self._renew_or_acquire()
+            await self._store.save(self._to_stored(token_set))
+            return token_set
+
+    def _adopt(self, stored: StoredTokens) -> TokenSet | None:
+        """Use a pair that another process stored, when it is newer than ours.
+
+        Returns the pair when it can serve requests now; when it is due for
+        renewal, it becomes the pair to renew and None is returned.
+        """
+        current = self._current
+        # Every pair is saved right after it is obtained, under the lock, so a
+        # stored pair that differs from ours is newer.
+        if current is not None and stored.access_token == current.access_token:
+            return None
+        mono_now = self._clock()
+        offset = mono_now - self._wall_clock()
+        lifetime_left = stored.access_expires_at - self._wall_clock()
+        margin = min(self._refresh_margin, max(lifetime_left, 0) / 5)
+        token_set = TokenSet(
+            access_token=stored.access_token,
+            refresh_token=stored.refresh_token,
+            graphql_url=stored.graphql_url,
+            refresh_url=stored.refresh_url,
+            invalidate_url=stored.invalidate_url,
+            tenant_id=stored.tenant_id,
+            received_at=mono_now,
+            renew_at=stored.access_expires_at + offset - margin,
+            access_expires_at=stored.access_expires_at + offset,
+            refresh_expires_at=stored.refresh_expires_at + offset,
+        )
+        self._current = token_set
+        if mono_now < token_set.renew_at:
+            self.stats.record("adopted from store")
+            for listener in self._listeners:
+                listener(token_set)
+            return token_set
+        return None
+
+    def _to_stored(self, token_set: TokenSet) -> StoredTokens:
+        offset = self._wall_clock() - self._clock()
+        return StoredTokens(
+            access_token=token_set.access_token,
+            refresh_token=token_set.refresh_token,
+            access_expires_at=token_set.access_expires_at + offset,
+            refresh_expires_at=token_set.refresh_expires_at + offset,
+            graphql_url=token_set.graphql_url,
+            refresh_url=token_set.refresh_url,
+            invalidate_url=token_set.invalidate_url,
+            tenant_id=token_set.tenant_id,
+        )
+
+    async def _renew_or_acquire(self) -> TokenSet:
         stale = self._current
         now = self._clock()
         if (
@@ -283,6 +356,7 @@ class TokenManager:
         self, answer_and_time: tuple[TokenAnswer, float], event: str
     ) -> TokenSet:
         answer, received_at = answer_and_time
+        self._check_urls(answer)
         margin = min(self._refresh_margin, answer.access_lifetime / 5)
         token_set = TokenSet(
             access_token=answer.access_token,
@@ -315,6 +389,20 @@ class TokenManager:
         for listener in self._listeners:
             listener(token_set)
         return token_set
+
+    def _check_urls(self, answer: TokenAnswer) -> None:
+        urls = {
+            "urls.graphQl": answer.graphql_url,
+            "urls.refreshToken": answer.refresh_url,
+            "urls.invalidateToken": answer.invalidate_url,
+        }
+        for what, url in urls.items():
+            if url is None:
+                continue
+            try:
+                check_secure_url(url, what, self.settings.allow_insecure_http)
+            except ConfigurationError as error:
+                raise TokenResponseError(f"token answer rejected: {error}") from None
 
     async def _acquire(self) -> tuple[TokenAnswer, float]:
         settings = self.settings
@@ -374,7 +462,7 @@ class TokenManager:
             ) from error
         except aiohttp.ClientError as error:
             raise TokenRequestError(
-                f"{what} to {url} failed: {self._scrub(str(error))}; check the "
+                f"{what} to {url} failed: {self.scrub(str(error))}; check the "
                 "token URL and the network"
             ) from error
         body = _json_or_none(text)
@@ -398,7 +486,7 @@ class TokenManager:
     def _status_error(
         self, what: str, url: str, status: int, body: Any, acquisition: bool
     ) -> TokenRequestError:
-        detail = self._scrub(error_text(body, "no error text"))
+        detail = self.scrub(error_text(body, "no error text"))
         if status in (401, 403) and acquisition:
             advice = (
                 "check SAGE_DMO_CLIENT_ID and SAGE_DMO_CLIENT_SECRET"
@@ -416,7 +504,7 @@ class TokenManager:
             f"{what} to {url} failed with HTTP {status} ({detail})", status=status
         )
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         """Mask any secret that a server or library echoed into ``text``."""
         secrets = [self.settings.client_secret.reveal()]
         current = self._current

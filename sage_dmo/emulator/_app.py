@@ -13,12 +13,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 
 from .._secrets import Secret
 from .._settings import Settings, TokenStyle
+from ._faults import Fault, FaultInjector, abort_connection, fault_response
 from ._token_api import EmulatorCounters, TokenAPI, TokenPolicy, bearer_token
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "Emulator",
     "EmulatorConfig",
     "EmulatorThread",
+    "MutationRecord",
 ]
 
 logger = logging.getLogger(__name__)
@@ -64,6 +68,16 @@ class EmulatorConfig:
     """Server time as an aware UTC datetime; tests pass ``ManualClock.now``."""
 
 
+@dataclass(frozen=True)
+class MutationRecord:
+    """One mutation the tenant executed, as the server saw it."""
+
+    operation_name: str | None
+    variables: dict[str, Any]
+    succeeded: bool
+    """True when the answer had data and no errors."""
+
+
 class Emulator:
     """A local SDMO tenant: the token API and the tenant's GraphQL endpoint.
 
@@ -84,6 +98,9 @@ class Emulator:
         self.host = host
         self.port = port
         self.counters = EmulatorCounters()
+        self.faults = FaultInjector()
+        self.ledger: list[MutationRecord] = []
+        """Every mutation executed, in order, for comparing with what a client meant."""
         self.graphql_path = f"/tenants/{self.config.tenant_id}/graphql"
         self.tokens = TokenAPI(
             TokenPolicy(
@@ -98,6 +115,7 @@ class Emulator:
             self.counters,
             self.config.clock,
             self.graphql_path,
+            self.faults,
         )
         self._tenant: Any = None
         self._runner: web.AppRunner | None = None
@@ -199,9 +217,47 @@ class Emulator:
         return web.json_response({"status": "ok"})
 
     async def _handle_graphql(self, request: web.Request) -> web.Response:
-        response = self._answer_graphql(await request.read(), request)
+        raw = await request.read()
+        fault = self.faults.next_fault("graphql")
+        if fault is not None:
+            early = await self._fault_before(fault, request)
+            if early is not None:
+                self.counters.graphql_requests[early.status] += 1
+                return early
+        response = self._answer_graphql(raw, request)
+        if fault is not None and fault.kind == "reset_after_execute":
+            self.counters.graphql_requests[0] += 1
+            abort_connection(request)
+        if fault is not None and fault.kind == "truncated_json":
+            body = response.body if isinstance(response.body, bytes) else b"{}"
+            response = web.Response(
+                body=body[: max(1, len(body) // 2)],
+                status=response.status,
+                content_type="application/json",
+            )
         self.counters.graphql_requests[response.status] += 1
         return response
+
+    async def _fault_before(
+        self, fault: Fault, request: web.Request
+    ) -> web.Response | None:
+        """Apply a fault that acts before the tenant runs anything.
+
+        Returns the response to send instead, or None to go on normally.
+        """
+        kind = fault.kind
+        if kind == "delay":
+            await asyncio.sleep(fault.delay)
+        elif kind == "revoke_access":
+            self.tokens.revoke_access_tokens()
+        elif kind == "reset":
+            self.counters.graphql_requests[0] += 1
+            abort_connection(request)
+        elif kind in ("truncated_json", "reset_after_execute"):
+            pass  # these act after execution
+        else:
+            return fault_response(fault)
+        return None
 
     def _answer_graphql(self, raw: bytes, request: web.Request) -> web.Response:
         token = bearer_token(request)
@@ -231,12 +287,34 @@ class Emulator:
         if variables is not None and not isinstance(variables, dict):
             return _error_body("'variables' must be a JSON object.")
         operation = payload.get("operationName")
-        result: dict[str, Any] = self.tenant.execute(
-            payload["query"],
-            variables,
-            operation if isinstance(operation, str) else None,
-        )
+        name = operation if isinstance(operation, str) else None
+        result: dict[str, Any] = self.tenant.execute(payload["query"], variables, name)
+        if _is_mutation(payload["query"], name):
+            self.ledger.append(
+                MutationRecord(
+                    operation_name=name,
+                    variables=dict(variables or {}),
+                    succeeded=result.get("data") is not None
+                    and not result.get("errors"),
+                )
+            )
         return result
+
+
+@lru_cache(maxsize=256)
+def _is_mutation(query: str, operation_name: str | None) -> bool:
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if operation_name is None or (
+            definition.name is not None and definition.name.value == operation_name
+        ):
+            return definition.operation == OperationType.MUTATION
+    return False
 
 
 def _error_body(message: str) -> dict[str, Any]:

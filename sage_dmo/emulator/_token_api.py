@@ -6,6 +6,7 @@ Refresh tokens are single-use: a spent, unknown, invalidated or expired one gets
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections import Counter
@@ -16,6 +17,8 @@ from email.utils import format_datetime
 from typing import Any
 
 from aiohttp import hdrs, web
+
+from ._faults import FaultInjector, abort_connection, fault_response
 
 __all__ = ["EmulatorCounters", "TokenAPI", "TokenPolicy"]
 
@@ -33,7 +36,9 @@ class EmulatorCounters:
     spent_refresh_token_reuses: int = 0
     invalidations: int = 0
     rejected_acquisitions: int = 0
+    dropped_renewal_answers: int = 0
     graphql_requests: Counter[int] = field(default_factory=Counter)
+    """GraphQL requests by HTTP status; 0 counts connections closed unanswered."""
 
     def reset(self) -> None:
         """Set every count back to zero."""
@@ -80,11 +85,14 @@ class TokenAPI:
         counters: EmulatorCounters,
         clock: Callable[[], datetime],
         graphql_path: str,
+        faults: FaultInjector | None = None,
     ) -> None:
         self.policy = policy
+        self.faults = faults or FaultInjector()
         self.counters = counters
         self._clock = clock
         self._graphql_path = graphql_path
+        self._drop_next_renewal = False
         self._access: dict[str, _AccessRecord] = {}
         self._refresh: dict[str, _RefreshRecord] = {}
 
@@ -131,6 +139,9 @@ class TokenAPI:
         )
 
     async def _handle_acquire(self, request: web.Request) -> web.Response:
+        early = await self._fault_before("token", request)
+        if early is not None:
+            return early
         credentials = await self._read_credentials(request)
         if isinstance(credentials, web.Response):
             return credentials
@@ -176,6 +187,11 @@ class TokenAPI:
         return str(values[0]), str(values[1]), str(values[2])
 
     async def _handle_renew(self, request: web.Request) -> web.Response:
+        early = await self._fault_before("renew", request)
+        if early is not None:
+            return early
+        drop_answer = self._drop_next_renewal
+        self._drop_next_renewal = False
         token = _bearer(request)
         record = self._refresh.get(token) if token else None
         if record is None:
@@ -191,7 +207,29 @@ class TokenAPI:
             return _error(401, "The refresh token has expired or been invalidated.")
         record.spent = True
         self.counters.renewals += 1
-        return self._issue(request)
+        response = self._issue(request)
+        if drop_answer:
+            # The rotation is committed: the old refresh token is spent and the
+            # new pair exists, but the client never learns it.
+            self.counters.dropped_renewal_answers += 1
+            abort_connection(request)
+        return response
+
+    async def _fault_before(
+        self, target: str, request: web.Request
+    ) -> web.Response | None:
+        fault = self.faults.next_fault("token" if target == "token" else "renew")
+        if fault is None:
+            return None
+        if fault.kind == "delay":
+            await asyncio.sleep(fault.delay)
+            return None
+        if fault.kind == "drop_renewal":
+            self._drop_next_renewal = True
+            return None
+        if fault.kind == "reset":
+            abort_connection(request)
+        return fault_response(fault)
 
     async def _handle_invalidate(self, request: web.Request) -> web.Response:
         header = request.headers.get("x-tokens", "")

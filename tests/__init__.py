@@ -1,0 +1,1 @@
+"""Tests of sage_dmo, run against the emulator over loopback."""

@@ -1,0 +1,149 @@
+"""The sage-dmo command, run in-process and, for the server, as a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from sage_dmo._cli import main, parse_variables
+from sage_dmo.emulator import Emulator
+
+SITES_BY_ID = """
+query Sites($first: Int) {
+  xtremSystem { site { query(first: $first) { totalCount edges { node { id } } } } }
+}
+"""
+
+
+@pytest.fixture
+def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The SAGE_DMO_* variables point at the test's emulator."""
+    for name, value in emulator.environment().items():
+        monkeypatch.setenv(name, value)
+    return emulator
+
+
+async def _run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = await main(list(argv), out=out, err=err, stdin=io.StringIO(stdin))
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_parse_variables_string_and_json() -> None:
+    """NAME=VALUE gives a string and NAME:=JSON a decoded value."""
+    variables = parse_variables(["id=123", "first:=5", "filter={a: 1}"])
+    assert variables == {"id": "123", "first": 5, "filter": "{a: 1}"}
+
+
+def test_parse_variables_rejects_bad_json() -> None:
+    """NAME:=JSON with invalid JSON is a usage error naming the item."""
+    from sage_dmo._cli import UsageError
+
+    with pytest.raises(UsageError, match="first:=five"):
+        parse_variables(["first:=five"])
+
+
+async def test_query_file_prints_json_answer(
+    emulator_env: Emulator, tmp_path: Path
+) -> None:
+    """sage-dmo query FILE prints the whole answer as JSON and exits 0."""
+    path = tmp_path / "sites.graphql"
+    path.write_text(SITES_BY_ID, encoding="utf-8")
+    status, out, err = await _run("query", str(path), "--var", "first:=2")
+    assert status == 0, err
+    answer = json.loads(out)
+    assert len(answer["data"]["xtremSystem"]["site"]["query"]["edges"]) == 2
+    assert answer["extensions"]["diagnoses"] == []
+
+
+async def test_query_reads_standard_input(emulator_env: Emulator) -> None:
+    """'-' reads the document from standard input."""
+    status, out, _ = await _run("query", "-", stdin="{ __typename }")
+    assert status == 0
+    assert json.loads(out)["data"] == {"__typename": "Query"}
+
+
+async def test_query_with_errors_exits_1(emulator_env: Emulator) -> None:
+    """An answer with GraphQL errors is printed and the exit status is 1."""
+    status, out, _ = await _run("query", "-", stdin="{ noSuchField }")
+    assert status == 1
+    assert json.loads(out)["errors"]
+
+
+async def test_query_syntax_error_exits_2(emulator_env: Emulator) -> None:
+    """A document that does not parse is a usage error with its location."""
+    status, _, err = await _run("query", "-", stdin="{ unclosed")
+    assert status == 2
+    assert "1:" in err
+
+
+async def test_missing_file_exits_2(emulator_env: Emulator, tmp_path: Path) -> None:
+    """A missing query file is reported with its path."""
+    missing = tmp_path / "absent.graphql"
+    status, _, err = await _run("query", str(missing))
+    assert status == 2
+    assert "absent.graphql" in err
+
+
+async def test_missing_settings_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without credentials the command names the missing variables."""
+    for name in list(os.environ):
+        if name.startswith("SAGE_DMO_"):
+            monkeypatch.delenv(name)
+    status, _, err = await _run("query", "-", stdin="{ __typename }")
+    assert status == 2
+    assert "SAGE_DMO_CLIENT_SECRET" in err
+
+
+async def test_token_command_hides_tokens(emulator_env: Emulator) -> None:
+    """sage-dmo token shows the tenant URL and no token, then invalidates."""
+    status, out, _ = await _run("token")
+    assert status == 0
+    assert emulator_env.graphql_url in out
+    for token in emulator_env.tokens.issued_tokens():
+        assert token not in out
+    assert emulator_env.counters.invalidations == 1
+
+
+async def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
+    """sage-dmo emulator prints its URLs, answers tokens and stops on SIGINT."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "sage_dmo",
+        "emulator",
+        "--port",
+        "0",
+        "--rows",
+        "20",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        first = await asyncio.wait_for(process.stdout.readline(), 60)
+        assert first.startswith(b"SDMO emulator listening on http://127.0.0.1:")
+        base_url = first.decode().split()[-1]
+        import aiohttp
+
+        body = {
+            "clientId": "emulator-client",
+            "clientSecret": "emulator-secret",
+            "tenantId": "emulator-tenant",
+        }
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{base_url}/v1/token", json=body) as response:
+                assert response.status == 200
+                answer = await response.json()
+        assert answer["urls"]["graphQl"].startswith(base_url)
+    finally:
+        process.send_signal(signal.SIGINT)
+        status = await asyncio.wait_for(process.wait(), 30)
+    assert status == 0

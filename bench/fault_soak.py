@@ -1,7 +1,7 @@
 """A bounded soak: a mix of queries and mutations under injected faults.
 
 Runs against an in-process emulator with short token lifetimes, a fault in about
-one request in ten and lost renewal answers, then compares what each caller was
+one request in ten and lost renewal responses, then compares what each caller was
 told with the emulator's ledger of executed mutations.
 
     python -m bench.fault_soak                   # 20,000 operations

@@ -15,9 +15,9 @@ from gql import GraphQLRequest
 from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
 
 from ._errors import ClientStateError, GraphQLResponseError, QueryValidationError
+from ._retry import RetryPolicy
 from ._secrets import Secret
 from ._settings import Settings, TokenStyle
-from ._retry import RetryPolicy
 from ._token_store import TokenStore
 from ._tokens import TokenManager, TokenStats
 from ._transport import (
@@ -122,7 +122,7 @@ class SageDMOClient:
 
     @property
     def graphql_url(self) -> str:
-        """The tenant's GraphQL URL, as the token answer gave it."""
+        """The tenant's GraphQL URL, as the token response gave it."""
         self._require_open()
         return str(self.transport.url)
 
@@ -168,7 +168,7 @@ class SageDMOClient:
     ) -> dict[str, Any]:
         """Run a query or mutation and return its ``data``.
 
-        Raises GraphQLResponseError when the answer carries errors; the error
+        Raises GraphQLResponseError when the response carries errors; the error
         keeps the partial data and SDMO's codes and diagnoses. A mutation is sent
         once, and a second time only after a 401, which proves the server did not
         run it.
@@ -184,7 +184,7 @@ class SageDMOClient:
             )
         if result.data is None:
             raise GraphQLResponseError(
-                [{"message": "the answer has neither data nor errors"}]
+                [{"message": "the response has neither data nor errors"}]
             )
         return result.data
 
@@ -195,7 +195,7 @@ class SageDMOClient:
         *,
         operation_name: str | None = None,
     ) -> ExecutionResult:
-        """Run a query or mutation and return the whole answer, errors included."""
+        """Run a query or mutation and return the whole response, errors included."""
         self._require_open()
         document = self._document(query)
         request = GraphQLRequest(

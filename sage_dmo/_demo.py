@@ -96,7 +96,7 @@ async def run_demo(out: TextIO, *, rows: int = 1200) -> int:
         async with client:
             out.write(f"1. token acquired; tenant GraphQL URL {client.graphql_url}\n")
             checks.append(
-                ("URL from token answer", client.graphql_url == emulator.graphql_url)
+                ("URL from token response", client.graphql_url == emulator.graphql_url)
             )
 
             categories, pages = await _sync_categories(client)

@@ -7,16 +7,16 @@
      ├── TokenError                          the token API failed
      │    ├── TokenRequestError              unexpected status or body
      │    │    └── AuthenticationError       credentials or tenant rejected (401/403)
-     │    └── TokenResponseError             answer without the expected fields
+     │    └── TokenResponseError             response without the expected fields
      ├── QueryValidationError (ValueError)   a query is malformed or invalid
-     ├── GraphQLResponseError (gql TransportQueryError)   GraphQL errors in the answer
+     ├── GraphQLResponseError (gql TransportQueryError)   GraphQL errors in the response
      └── TransportError                      the GraphQL endpoint failed
           ├── ServerError (gql TransportServerError, .code)   HTTP status >= 400
           │    └── UnauthorizedError         401 even after renewals and resends
-          ├── ProtocolError (gql TransportProtocolError)      not a GraphQL answer
+          ├── ProtocolError (gql TransportProtocolError)      not a GraphQL response
           └── ConnectionFailedError (gql TransportConnectionFailed)
-               ├── RequestTimeoutError (TimeoutError)       no answer in time
-               └── MutationOutcomeUnknownError  a mutation was sent, no answer came
+               ├── RequestTimeoutError (TimeoutError)       no response in time
+               └── MutationOutcomeUnknownError  a mutation was sent, no response came
 
 Messages say what failed, on which value, and what to do next. None of them ever
 contains a client secret, an access token or a refresh token.
@@ -98,7 +98,7 @@ class TokenError(SageDMOError):
 
 
 class TokenRequestError(TokenError):
-    """The token API answered with an error status or an unreadable body."""
+    """The token API responded with an error status or an unreadable body."""
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
@@ -110,11 +110,11 @@ class AuthenticationError(TokenRequestError):
 
 
 class TokenResponseError(TokenError):
-    """A token answer lacked a field the client needs, such as the access token."""
+    """A token response lacked a field the client needs, such as the access token."""
 
 
 class GraphQLResponseError(SageDMOError, gql_errors.TransportQueryError):
-    """The GraphQL answer carried errors.
+    """The GraphQL response carried errors.
 
     ``errors`` keeps each error as the server sent it, including SDMO's
     ``extensions.code`` and ``extensions.diagnoses``; ``data`` keeps the partial
@@ -192,7 +192,7 @@ class TransportError(SageDMOError):
 
 
 class ServerError(TransportError, gql_errors.TransportServerError):
-    """The GraphQL endpoint answered with an HTTP error status (``.code``)."""
+    """The GraphQL endpoint responded with an HTTP error status (``.code``)."""
 
     def __init__(
         self, message: str, code: int, *, retry_after: float | None = None
@@ -211,7 +211,7 @@ class UnauthorizedError(ServerError):
 
 
 class ProtocolError(TransportError, gql_errors.TransportProtocolError):
-    """The answer was not a GraphQL result (HTML, empty, truncated JSON)."""
+    """The response was not a GraphQL result (HTML, empty, truncated JSON)."""
 
 
 class ConnectionFailedError(TransportError, gql_errors.TransportConnectionFailed):
@@ -219,11 +219,11 @@ class ConnectionFailedError(TransportError, gql_errors.TransportConnectionFailed
 
 
 class RequestTimeoutError(ConnectionFailedError, TimeoutError):
-    """No answer arrived within the request timeout."""
+    """No response arrived within the request timeout."""
 
 
 class MutationOutcomeUnknownError(ConnectionFailedError):
-    """A mutation was sent but no answer came, so the server may have run it.
+    """A mutation was sent but no response came, so the server may have run it.
 
     It is never resent automatically: check the data before sending it again.
     """

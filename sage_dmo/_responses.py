@@ -1,6 +1,6 @@
-"""Reading GraphQL HTTP answers into JSON, or into a typed error with a safe excerpt.
+"""Reading GraphQL HTTP responses into JSON, or into a typed error with a safe excerpt.
 
-Gateways in front of SDMO answer with HTML pages, empty bodies or cut-off JSON;
+Gateways in front of SDMO response with HTML pages, empty bodies or cut-off JSON;
 each case becomes an error that names the status, the content type and a short
 excerpt of the body with secrets masked.
 """
@@ -65,7 +65,7 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 async def read_json_body(
     response: aiohttp.ClientResponse, url: str, scrub: Scrub
 ) -> Any:
-    """Return the decoded JSON body of a GraphQL answer, or raise a typed error.
+    """Return the decoded JSON body of a GraphQL response, or raise a typed error.
 
     Raises UnauthorizedError for a 401, ServerError for any other status of 400
     or more, and ProtocolError for an empty, non-JSON, truncated or ``null``
@@ -85,12 +85,12 @@ async def read_json_body(
         raise _status_error(status, raw, content_type, url, response.headers, scrub)
     if not raw.strip():
         raise ProtocolError(
-            f"the GraphQL endpoint {url} answered HTTP {status} with an empty body; "
-            "a gateway may have cut the answer, so try again"
+            f"the GraphQL endpoint {url} responded HTTP {status} with an empty body; "
+            "a gateway may have cut the response, so try again"
         )
     if "json" not in content_type:
         raise ProtocolError(
-            f"the GraphQL endpoint {url} answered HTTP {status} with {content_type} "
+            f"the GraphQL endpoint {url} responded HTTP {status} with {content_type} "
             f"instead of JSON: {excerpt(raw, content_type, scrub)!r}; check that "
             "the URL is the tenant's GraphQL endpoint"
         )
@@ -98,12 +98,12 @@ async def read_json_body(
         body = json.loads(raw)
     except ValueError as error:
         raise ProtocolError(
-            f"the GraphQL endpoint {url} answered HTTP {status} with invalid or "
+            f"the GraphQL endpoint {url} responded HTTP {status} with invalid or "
             f"truncated JSON ({error}): {excerpt(raw, content_type, scrub)!r}"
         ) from None
     if body is None:
         raise ProtocolError(
-            f"the GraphQL endpoint {url} answered HTTP {status} with a JSON null "
+            f"the GraphQL endpoint {url} responded HTTP {status} with a JSON null "
             "instead of a GraphQL result"
         )
     return body
@@ -119,7 +119,7 @@ def _status_error(
 ) -> ServerError:
     detail = _graphql_message(raw) or excerpt(raw, content_type, scrub) or "no body"
     return ServerError(
-        f"the GraphQL endpoint {url} answered HTTP {status} ({content_type}): "
+        f"the GraphQL endpoint {url} responded HTTP {status} ({content_type}): "
         f"{scrub(detail)!r}",
         status,
         retry_after=retry_after_seconds(headers.get("Retry-After")),

@@ -102,7 +102,7 @@ class FileTokenStore:
 
     async def load(self) -> StoredTokens | None:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = await asyncio.to_thread(self.path.read_text, encoding="utf-8")
         except FileNotFoundError:
             return None
         try:
@@ -112,6 +112,9 @@ class FileTokenStore:
             return None
 
     async def save(self, tokens: StoredTokens) -> None:
+        await asyncio.to_thread(self._write, tokens)
+
+    def _write(self, tokens: StoredTokens) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{self.path.name}.", dir=self.path.parent
@@ -130,7 +133,7 @@ class FileTokenStore:
 
     async def clear(self) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+            await asyncio.to_thread(self.path.unlink)
 
     @contextlib.asynccontextmanager
     async def lock(self) -> AsyncIterator[None]:

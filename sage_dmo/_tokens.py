@@ -29,7 +29,7 @@ from ._errors import (
 )
 from ._secrets import Secret
 from ._settings import Settings, check_secure_url
-from ._token_answer import TokenAnswer, error_text, parse_token_answer
+from ._token_response import TokenResponse, error_text, parse_token_response
 from ._token_store import StoredTokens, TokenStore
 
 __all__ = ["TokenManager", "TokenSet", "TokenStats"]
@@ -37,9 +37,9 @@ __all__ = ["TokenManager", "TokenSet", "TokenStats"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_ACCESS_LIFETIME = 900.0
-"""Access token lifetime in seconds when the answer does not tell (15 minutes)."""
+"""Access token lifetime in seconds when the response does not tell (15 minutes)."""
 DEFAULT_REFRESH_LIFETIME = 3600.0
-"""Refresh token lifetime in seconds when the answer does not tell (1 hour)."""
+"""Refresh token lifetime in seconds when the response does not tell (1 hour)."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class TokenManager:
 
     ``clock`` returns seconds on a monotonic scale (default
     :func:`time.monotonic`); tests may pass a controllable one. Expiry is
-    computed on that clock from the moment each answer arrived, so the server's
+    computed on that clock from the moment each response arrived, so the server's
     clock never matters. A token is renewed ``refresh_margin`` seconds before it
     expires, or after a fifth of its lifetime remains, whichever comes later.
     """
@@ -329,7 +329,7 @@ class TokenManager:
         ):
             refresh_token = stale.refresh_token
             # A refresh token is single-use: forget it before sending, so that it
-            # is never sent twice, even when the answer never arrives.
+            # is never sent twice, even when the response never arrives.
             self._current = replace(stale, refresh_token=None)
             try:
                 renewed = await self._renew(stale, refresh_token)
@@ -353,24 +353,24 @@ class TokenManager:
         return self._install(await self._acquire(), "acquired")
 
     def _install(
-        self, answer_and_time: tuple[TokenAnswer, float], event: str
+        self, response_and_time: tuple[TokenResponse, float], event: str
     ) -> TokenSet:
-        answer, received_at = answer_and_time
-        self._check_urls(answer)
-        margin = min(self._refresh_margin, answer.access_lifetime / 5)
+        response, received_at = response_and_time
+        self._check_urls(response)
+        margin = min(self._refresh_margin, response.access_lifetime / 5)
         token_set = TokenSet(
-            access_token=answer.access_token,
-            refresh_token=answer.refresh_token,
-            graphql_url=answer.graphql_url,
-            refresh_url=answer.refresh_url,
-            invalidate_url=answer.invalidate_url,
-            tenant_id=answer.tenant_id,
+            access_token=response.access_token,
+            refresh_token=response.refresh_token,
+            graphql_url=response.graphql_url,
+            refresh_url=response.refresh_url,
+            invalidate_url=response.invalidate_url,
+            tenant_id=response.tenant_id,
             received_at=received_at,
-            renew_at=received_at + answer.access_lifetime - margin,
-            access_expires_at=received_at + answer.access_lifetime,
+            renew_at=received_at + response.access_lifetime - margin,
+            access_expires_at=received_at + response.access_lifetime,
             refresh_expires_at=received_at
-            + answer.refresh_lifetime
-            - min(self._refresh_margin, answer.refresh_lifetime / 5),
+            + response.refresh_lifetime
+            - min(self._refresh_margin, response.refresh_lifetime / 5),
         )
         self._current = token_set
         if event == "renewed":
@@ -382,19 +382,19 @@ class TokenManager:
             "token %s for tenant %s: access token valid for %.0f s, refresh token "
             "for %.0f s",
             event,
-            answer.tenant_id or self.settings.tenant_id,
-            answer.access_lifetime,
-            answer.refresh_lifetime,
+            response.tenant_id or self.settings.tenant_id,
+            response.access_lifetime,
+            response.refresh_lifetime,
         )
         for listener in self._listeners:
             listener(token_set)
         return token_set
 
-    def _check_urls(self, answer: TokenAnswer) -> None:
+    def _check_urls(self, response: TokenResponse) -> None:
         urls = {
-            "urls.graphQl": answer.graphql_url,
-            "urls.refreshToken": answer.refresh_url,
-            "urls.invalidateToken": answer.invalidate_url,
+            "urls.graphQl": response.graphql_url,
+            "urls.refreshToken": response.refresh_url,
+            "urls.invalidateToken": response.invalidate_url,
         }
         for what, url in urls.items():
             if url is None:
@@ -402,9 +402,9 @@ class TokenManager:
             try:
                 check_secure_url(url, what, self.settings.allow_insecure_http)
             except ConfigurationError as error:
-                raise TokenResponseError(f"token answer rejected: {error}") from None
+                raise TokenResponseError(f"token response rejected: {error}") from None
 
-    async def _acquire(self) -> tuple[TokenAnswer, float]:
+    async def _acquire(self) -> tuple[TokenResponse, float]:
         settings = self.settings
         secret = settings.client_secret.reveal()
         kwargs: dict[str, Any]
@@ -425,7 +425,7 @@ class TokenManager:
 
     async def _renew(
         self, stale: TokenSet, refresh_token: Secret
-    ) -> tuple[TokenAnswer, float]:
+    ) -> tuple[TokenResponse, float]:
         assert stale.refresh_url is not None  # noqa: S101 - checked by the caller
         kwargs: dict[str, Any] = {
             "headers": {hdrs.AUTHORIZATION: f"Bearer {refresh_token.reveal()}"}
@@ -445,7 +445,7 @@ class TokenManager:
 
     async def _post_token_request(
         self, url: str, what: str, kwargs: dict[str, Any], *, acquisition: bool
-    ) -> tuple[TokenAnswer, float]:
+    ) -> tuple[TokenResponse, float]:
         session = self._require_session()
         try:
             async with session.post(
@@ -474,14 +474,14 @@ class TokenManager:
                 "JSON; check that the URL is the SDMO token endpoint",
                 status=status,
             )
-        answer = parse_token_answer(
+        token_response = parse_token_response(
             body,
             token_url=url,
             server_date=server_date,
             default_access_lifetime=self._default_access_lifetime,
             default_refresh_lifetime=self._default_refresh_lifetime,
         )
-        return answer, received_at
+        return token_response, received_at
 
     def _status_error(
         self, what: str, url: str, status: int, body: Any, acquisition: bool

@@ -232,7 +232,7 @@ class SageDMOTransport(AIOHTTPTransport):
             body = await self._post(post_args, mutation=mutation)
             if not isinstance(body, list) or len(body) != len(reqs):
                 raise ProtocolError(
-                    f"the GraphQL endpoint {self.url} answered a batch of "
+                    f"the GraphQL endpoint {self.url} responded a batch of "
                     f"{len(reqs)} operations with something other than a list of "
                     f"{len(reqs)} results"
                 )
@@ -274,11 +274,11 @@ class SageDMOTransport(AIOHTTPTransport):
         except asyncio.TimeoutError:
             if mutation:
                 raise MutationOutcomeUnknownError(
-                    f"a mutation sent to {url} got no answer in time; the server "
+                    f"a mutation sent to {url} got no response in time; the server "
                     "may have run it, so check the data before sending it again"
                 ) from None
             raise RequestTimeoutError(
-                f"no answer from {url} within the request timeout; raise the "
+                f"no response from {url} within the request timeout; raise the "
                 "timeout or make the operation smaller"
             ) from None
         except (aiohttp.ClientError, OSError) as error:
@@ -345,7 +345,7 @@ def _bearer(token_set: TokenSet) -> str:
 def _execution_result(body: Any, url: str) -> ExecutionResult:
     if not isinstance(body, dict) or ("data" not in body and "errors" not in body):
         raise ProtocolError(
-            f"the GraphQL endpoint {url} answered JSON without 'data' or 'errors'; "
+            f"the GraphQL endpoint {url} responded JSON without 'data' or 'errors'; "
             "check that the URL is the tenant's GraphQL endpoint"
         )
     return ExecutionResult(
@@ -361,7 +361,7 @@ _MAY_HAVE_RUN = (
 
 
 def _may_have_run(error: BaseException) -> bool:
-    """Tell whether a failed answer to a mutation leaves its outcome unknown."""
+    """Tell whether a failed response to a mutation leaves its outcome unknown."""
     if isinstance(error, ServerError):
         return error.code is not None and error.code >= 500
     return isinstance(error, ProtocolError)

@@ -53,14 +53,14 @@ def test_parse_variables_rejects_bad_json() -> None:
 async def test_query_file_prints_json_answer(
     emulator_env: Emulator, tmp_path: Path
 ) -> None:
-    """sage-dmo query FILE prints the whole answer as JSON and exits 0."""
+    """sage-dmo query FILE prints the whole response as JSON and exits 0."""
     path = tmp_path / "sites.graphql"
     path.write_text(SITES_BY_ID, encoding="utf-8")
     status, out, err = await _run("query", str(path), "--var", "first:=2")
     assert status == 0, err
-    answer = json.loads(out)
-    assert len(answer["data"]["xtremSystem"]["site"]["query"]["edges"]) == 2
-    assert answer["extensions"]["diagnoses"] == []
+    printed = json.loads(out)
+    assert len(printed["data"]["xtremSystem"]["site"]["query"]["edges"]) == 2
+    assert printed["extensions"]["diagnoses"] == []
 
 
 async def test_query_reads_standard_input(emulator_env: Emulator) -> None:
@@ -71,7 +71,7 @@ async def test_query_reads_standard_input(emulator_env: Emulator) -> None:
 
 
 async def test_query_with_errors_exits_1(emulator_env: Emulator) -> None:
-    """An answer with GraphQL errors is printed and the exit status is 1."""
+    """A response with GraphQL errors is printed and the exit status is 1."""
     status, out, _ = await _run("query", "-", stdin="{ noSuchField }")
     assert status == 1
     assert json.loads(out)["errors"]
@@ -113,7 +113,7 @@ async def test_token_command_hides_tokens(emulator_env: Emulator) -> None:
 
 
 async def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
-    """sage-dmo emulator prints its URLs, answers tokens and stops on SIGINT."""
+    """sage-dmo emulator prints its URLs, issues tokens and stops on SIGINT."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -138,11 +138,13 @@ async def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None
             "clientSecret": "emulator-secret",
             "tenantId": "emulator-tenant",
         }
-        async with aiohttp.ClientSession() as session:
-            async with session.post(f"{base_url}/v1/token", json=body) as response:
-                assert response.status == 200
-                answer = await response.json()
-        assert answer["urls"]["graphQl"].startswith(base_url)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(f"{base_url}/v1/token", json=body) as response,
+        ):
+            assert response.status == 200
+            tokens = await response.json()
+        assert tokens["urls"]["graphQl"].startswith(base_url)
     finally:
         process.send_signal(signal.SIGINT)
         status = await asyncio.wait_for(process.wait(), 30)

@@ -22,26 +22,26 @@ async def _acquire(session: aiohttp.ClientSession, emulator: Emulator) -> Any:
         return await response.json()
 
 
-async def test_token_answer_has_documented_shape(
+async def test_token_response_has_documented_shape(
     emulator: Emulator, clock: ManualClock
 ) -> None:
-    """The answer carries both tokens, both URL casings, expiries and tenantId."""
+    """The response carries both tokens, both URL casings, expiries and tenantId."""
     async with aiohttp.ClientSession() as session:
-        answer = await _acquire(session, emulator)
-    assert isinstance(answer["accessToken"], str)
-    assert isinstance(answer["refreshToken"], str)
-    assert answer["tenantId"] == emulator.config.tenant_id
-    assert answer["urls"]["graphQl"] == emulator.graphql_url
-    assert answer["urls"]["graphQL"] == emulator.graphql_url
-    assert answer["urls"]["refreshToken"].endswith("/v1/token/renew")
-    assert answer["urls"]["invalidateToken"].endswith("/v1/token/invalidate")
+        tokens = await _acquire(session, emulator)
+    assert isinstance(tokens["accessToken"], str)
+    assert isinstance(tokens["refreshToken"], str)
+    assert tokens["tenantId"] == emulator.config.tenant_id
+    assert tokens["urls"]["graphQl"] == emulator.graphql_url
+    assert tokens["urls"]["graphQL"] == emulator.graphql_url
+    assert tokens["urls"]["refreshToken"].endswith("/v1/token/renew")
+    assert tokens["urls"]["invalidateToken"].endswith("/v1/token/invalidate")
     expiry = datetime.fromisoformat(
-        answer["accessTokenExpiration"].replace("Z", "+00:00")
+        tokens["accessTokenExpiration"].replace("Z", "+00:00")
     )
     assert expiry - clock.now() == timedelta(seconds=900)
-    assert answer["accessTokenExpiration"].endswith("Z")
+    assert tokens["accessTokenExpiration"].endswith("Z")
     refresh_expiry = datetime.fromisoformat(
-        answer["refreshTokenExpiration"].replace("Z", "+00:00")
+        tokens["refreshTokenExpiration"].replace("Z", "+00:00")
     )
     assert refresh_expiry - clock.now() == timedelta(seconds=3600)
 
@@ -49,15 +49,15 @@ async def test_token_answer_has_documented_shape(
 async def test_spent_refresh_token_rejected(emulator: Emulator) -> None:
     """A refresh token works once; a second use gets 401 and is counted."""
     async with aiohttp.ClientSession() as session:
-        answer = await _acquire(session, emulator)
-        headers = {"Authorization": f"Bearer {answer['refreshToken']}"}
-        renew_url = answer["urls"]["refreshToken"]
+        tokens = await _acquire(session, emulator)
+        headers = {"Authorization": f"Bearer {tokens['refreshToken']}"}
+        renew_url = tokens["urls"]["refreshToken"]
         async with session.post(renew_url, headers=headers) as first:
             assert first.status == 200
             renewed = await first.json()
         async with session.post(renew_url, headers=headers) as second:
             assert second.status == 401
-    assert renewed["refreshToken"] != answer["refreshToken"]
+    assert renewed["refreshToken"] != tokens["refreshToken"]
     assert emulator.counters.renewals == 1
     assert emulator.counters.spent_refresh_token_reuses == 1
 
@@ -67,10 +67,10 @@ async def test_expired_refresh_token_rejected(
 ) -> None:
     """A refresh token past its hour gets 401 and is not a reuse."""
     async with aiohttp.ClientSession() as session:
-        answer = await _acquire(session, emulator)
+        tokens = await _acquire(session, emulator)
         clock.advance(3600)
-        headers = {"Authorization": f"Bearer {answer['refreshToken']}"}
-        async with session.post(answer["urls"]["refreshToken"], headers=headers) as r:
+        headers = {"Authorization": f"Bearer {tokens['refreshToken']}"}
+        async with session.post(tokens["urls"]["refreshToken"], headers=headers) as r:
             assert r.status == 401
     assert emulator.counters.spent_refresh_token_reuses == 0
     assert emulator.counters.rejected_renewals == 1
@@ -78,18 +78,18 @@ async def test_expired_refresh_token_rejected(
 
 @pytest.mark.parametrize("method", ["POST", "DELETE"])
 async def test_invalidate_is_idempotent(emulator: Emulator, method: str) -> None:
-    """Invalidation answers 204, also for tokens that are already invalid."""
+    """Invalidation responses 204, also for tokens that are already invalid."""
     async with aiohttp.ClientSession() as session:
-        answer = await _acquire(session, emulator)
+        tokens = await _acquire(session, emulator)
         header = {
-            "x-tokens": f"accessToken={answer['accessToken']};"
-            f"refreshToken={answer['refreshToken']}"
+            "x-tokens": f"accessToken={tokens['accessToken']};"
+            f"refreshToken={tokens['refreshToken']}"
         }
-        url = answer["urls"]["invalidateToken"]
+        url = tokens["urls"]["invalidateToken"]
         for _ in range(2):
             async with session.request(method, url, headers=header) as response:
                 assert response.status == 204
-        bearer = {"Authorization": f"Bearer {answer['accessToken']}"}
+        bearer = {"Authorization": f"Bearer {tokens['accessToken']}"}
         query = {"query": "{ __typename }"}
         async with session.post(emulator.graphql_url, json=query, headers=bearer) as r:
             assert r.status == 401
@@ -137,17 +137,21 @@ async def test_oauth2_errors_have_status_and_message(
     emulator: Emulator, form: dict[str, str], status: int
 ) -> None:
     """Malformed, unauthenticated and forbidden requests get 400, 401 and 403."""
-    async with aiohttp.ClientSession() as session:
-        async with session.post(emulator.token_url, data=form) as response:
-            assert response.status == status
-            body = await response.json()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(emulator.token_url, data=form) as response,
+    ):
+        assert response.status == status
+        body = await response.json()
     assert isinstance(body["message"], str)
 
 
 async def test_malformed_json_body_gets_400(emulator: Emulator) -> None:
     """A json-style request with missing fields gets 400 with a message."""
-    async with aiohttp.ClientSession() as session:
-        async with session.post(emulator.token_url, json={"clientId": "x"}) as response:
-            assert response.status == 400
-            body = await response.json()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(emulator.token_url, json={"clientId": "x"}) as response,
+    ):
+        assert response.status == 400
+        body = await response.json()
     assert "required" in body["message"]

@@ -66,7 +66,7 @@ async def test_bad_answers_raise_typed_errors(
     status: int | None,
     words: str,
 ) -> None:
-    """Each malformed answer raises its typed error with a short safe excerpt."""
+    """Each malformed response raises its typed error with a short safe excerpt."""
     emulator.faults.queue(fault, times=10)
     async with _client(emulator, clock, retry=RetryPolicy.disabled()) as client:
         with pytest.raises(expected) as caught:
@@ -213,7 +213,7 @@ async def test_graphql_errors_not_retried(
 async def test_lost_renewal_answer_acquires_fresh(
     emulator: Emulator, clock: ManualClock
 ) -> None:
-    """A renewal whose answer is lost leads to a fresh acquisition, no reuse."""
+    """A renewal whose response is lost leads to a fresh acquisition, no reuse."""
     async with _client(emulator, clock) as client:
         emulator.faults.queue("drop_renewal", target="renew")
         clock.advance(880)

@@ -33,7 +33,7 @@ def test_secret_cannot_be_pickled() -> None:
 def test_settings_repr_masks_secret() -> None:
     """The repr of Settings shows the client id but not the secret."""
     settings = Settings(
-        client_id="client-a", client_secret=CANARY_SECRET, tenant_id="tenant-a"
+        client_id="client-a", client_secret=Secret(CANARY_SECRET), tenant_id="tenant-a"
     )
     assert "client-a" in repr(settings)
     assert CANARY_SECRET not in repr(settings)
@@ -60,7 +60,7 @@ async def test_debug_logs_carry_no_secret(
         texts += [repr(manager.current), repr(settings), str(manager.stats)]
     wrong = Settings(
         client_id=settings.client_id,
-        client_secret=CANARY_SECRET + "-wrong",
+        client_secret=Secret(CANARY_SECRET + "-wrong"),
         tenant_id=settings.tenant_id,
         token_url=settings.token_url,
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from sage_dmo import AuthenticationError, SageDMOClient, Settings
+from sage_dmo import AuthenticationError, SageDMOClient, Secret, Settings
 from sage_dmo.emulator import Emulator, ManualClock
 
 from .conftest import SITES_QUERY, StartEmulator
@@ -26,7 +26,7 @@ async def test_json_style_acquires_and_queries(make_client: MakeClient) -> None:
 async def test_oauth2_style_acquires_and_queries(
     start_emulator: StartEmulator, clock: ManualClock, oauth_aliases: bool
 ) -> None:
-    """An oauth2 form request works, with camelCase or OAuth answer keys."""
+    """An oauth2 form request works, with camelCase or OAuth response keys."""
     emulator = await start_emulator(oauth_aliases=oauth_aliases)
     settings = emulator.settings(token_style="oauth2")
     async with SageDMOClient(settings, clock=clock.monotonic) as client:
@@ -71,7 +71,7 @@ async def test_expiry_under_load_renews_once(
 async def test_server_expiry_renews_once(
     start_emulator: StartEmulator,
 ) -> None:
-    """When only the server sees the expiry, 200 callers get 401 and share one renewal."""
+    """When only the server sees expiry, 200 callers get 401 and share one renewal."""
     server_clock = ManualClock()
     client_clock = ManualClock()
     emulator = await start_emulator(clock=server_clock.now)
@@ -196,7 +196,7 @@ async def test_bad_secret_raises_authentication_error(emulator: Emulator) -> Non
     """Wrong credentials give AuthenticationError naming the client, not the secret."""
     settings = Settings(
         client_id=emulator.config.client_id,
-        client_secret="wrong-secret-value",
+        client_secret=Secret("wrong-secret-value"),
         tenant_id=emulator.config.tenant_id,
         token_url=emulator.token_url,
     )
@@ -212,7 +212,7 @@ async def test_unknown_tenant_raises_authentication_error(emulator: Emulator) ->
     """A tenant the application may not access gives a 403 AuthenticationError."""
     settings = Settings(
         client_id=emulator.config.client_id,
-        client_secret=emulator.config.client_secret,
+        client_secret=Secret(emulator.config.client_secret),
         tenant_id="someone-else",
         token_url=emulator.token_url,
     )

@@ -47,7 +47,7 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class EmulatorConfig:
-    """How the emulator authenticates, answers and what data it seeds."""
+    """How the emulator authenticates, responses and what data it seeds."""
 
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
@@ -75,7 +75,7 @@ class MutationRecord:
     operation_name: str | None
     variables: dict[str, Any]
     succeeded: bool
-    """True when the answer had data and no errors."""
+    """True when the response had data and no errors."""
 
 
 class Emulator:
@@ -224,7 +224,7 @@ class Emulator:
             if early is not None:
                 self.counters.graphql_requests[early.status] += 1
                 return early
-        response = self._answer_graphql(raw, request)
+        response = self._graphql_response(raw, request)
         if fault is not None and fault.kind == "reset_after_execute":
             self.counters.graphql_requests[0] += 1
             abort_connection(request)
@@ -259,7 +259,7 @@ class Emulator:
             return fault_response(fault)
         return None
 
-    def _answer_graphql(self, raw: bytes, request: web.Request) -> web.Response:
+    def _graphql_response(self, raw: bytes, request: web.Request) -> web.Response:
         token = bearer_token(request)
         problem = (
             "the Authorization header has no bearer token"
@@ -276,8 +276,8 @@ class Emulator:
         if isinstance(payload, list):
             if not payload:
                 return _graphql_error(400, "The request batch is empty.")
-            answers = [self._execute_one(item) for item in payload]
-            return web.json_response(answers)
+            responses = [self._execute_one(item) for item in payload]
+            return web.json_response(responses)
         return web.json_response(self._execute_one(payload))
 
     def _execute_one(self, payload: Any) -> dict[str, Any]:

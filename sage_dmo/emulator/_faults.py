@@ -35,7 +35,7 @@ FAULT_KINDS: dict[str, str] = {
     "wrong_content_type": "HTTP 200 with a text/html content type",
     "rate_limit": "HTTP 429 with a Retry-After header",
     "unavailable": "HTTP 503 with a Retry-After header",
-    "delay": "an answer that arrives only after a delay",
+    "delay": "an response that arrives only after a delay",
     "reset": "the connection is closed before the server acts",
     "reset_after_execute": "the server acts, then closes the connection unanswered",
     "revoke_access": "every access token is revoked before the request is checked",
@@ -156,7 +156,7 @@ _HTML_502 = (
 
 
 def abort_connection(request: web.Request) -> None:
-    """Close the connection without an answer, as a network reset does."""
+    """Close the connection without an response, as a network reset does."""
     transport = request.transport
     if transport is not None:
         transport.abort()
@@ -164,7 +164,7 @@ def abort_connection(request: web.Request) -> None:
 
 
 def fault_response(fault: Fault) -> web.Response:
-    """The HTTP answer a status-like fault sends instead of the real one."""
+    """The HTTP response a status-like fault sends instead of the real one."""
     kind = fault.kind
     if kind == "html_502":
         return web.Response(status=502, text=_HTML_502, content_type="text/html")

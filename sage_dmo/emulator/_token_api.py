@@ -49,7 +49,7 @@ class EmulatorCounters:
 
 @dataclass(frozen=True)
 class TokenPolicy:
-    """Credentials the token API accepts and how it answers."""
+    """Credentials the token API accepts and how it responses."""
 
     client_id: str
     client_secret: str
@@ -57,9 +57,9 @@ class TokenPolicy:
     access_token_lifetime: float = 900.0
     refresh_token_lifetime: float = 3600.0
     graphql_url_keys: tuple[str, ...] = ("graphQl", "graphQL")
-    """Keys under ``urls`` that carry the GraphQL URL; real answers vary."""
+    """Keys under ``urls`` that carry the GraphQL URL; real responses vary."""
     oauth_aliases: bool = False
-    """Also answer with ``access_token``, ``refresh_token`` and ``expires_in``."""
+    """Also response with ``access_token``, ``refresh_token`` and ``expires_in``."""
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Reading the token API's answers: token pair, tenant URLs, lifetimes, error text.
+"""Reading the token API's responses: token pair, tenant URLs, lifetimes, error text.
 
 SDMO documents few key names, so parsing accepts the spellings seen in the wild
 (``urls.graphQl`` and ``urls.graphQL``, camelCase and OAuth keys) and computes
@@ -17,14 +17,14 @@ from urllib.parse import urljoin
 from ._errors import TokenResponseError
 from ._secrets import Secret
 
-__all__ = ["TokenAnswer", "error_text", "parse_token_answer"]
+__all__ = ["TokenResponse", "error_text", "parse_token_response"]
 
 _MAX_ERROR_TEXT = 300
 
 
 @dataclass(frozen=True)
-class TokenAnswer:
-    """The useful content of one token answer, lifetimes in seconds."""
+class TokenResponse:
+    """The useful content of one token response, lifetimes in seconds."""
 
     access_token: Secret
     refresh_token: Secret | None
@@ -36,15 +36,15 @@ class TokenAnswer:
     tenant_id: str | None
 
 
-def parse_token_answer(
+def parse_token_response(
     body: Any,
     *,
     token_url: str,
     server_date: str | None,
     default_access_lifetime: float,
     default_refresh_lifetime: float,
-) -> TokenAnswer:
-    """Read a token answer; raise TokenResponseError when a required field is absent.
+) -> TokenResponse:
+    """Read a token response; raise TokenResponseError when a required field is absent.
 
     Lifetimes come from ``expires_in`` when the server sends it, else from the
     expiry date-time minus the server's ``Date`` header (both on the server's
@@ -52,13 +52,13 @@ def parse_token_answer(
     """
     if not isinstance(body, Mapping):
         raise TokenResponseError(
-            f"token answer from {token_url} is not a JSON object; check that "
+            f"token response from {token_url} is not a JSON object; check that "
             "SAGE_DMO_TOKEN_URL points at the token endpoint"
         )
     access = _first_string(body, "accessToken", "access_token")
     if access is None:
         raise TokenResponseError(
-            f"token answer from {token_url} has no accessToken; the keys present "
+            f"token response from {token_url} has no accessToken; the keys present "
             f"are {sorted(str(key) for key in body)}"
         )
     refresh = _first_string(body, "refreshToken", "refresh_token")
@@ -67,13 +67,13 @@ def parse_token_answer(
     graphql_url = _first_string(urls, "graphQl", "graphQL", "graphql")
     if graphql_url is None:
         raise TokenResponseError(
-            f"token answer from {token_url} has no urls.graphQl, so the tenant's "
+            f"token response from {token_url} has no urls.graphQl, so the tenant's "
             "GraphQL endpoint is unknown; check the tenant id and the token URL"
         )
     refresh_url = _first_string(urls, "refreshToken", "refresh")
     invalidate_url = _first_string(urls, "invalidateToken", "invalidate")
     date = _parse_http_date(server_date)
-    return TokenAnswer(
+    return TokenResponse(
         access_token=Secret(access),
         refresh_token=Secret(refresh) if refresh else None,
         access_lifetime=_lifetime(
@@ -98,7 +98,7 @@ def parse_token_answer(
 
 
 def error_text(body: Any, fallback: str) -> str:
-    """Return the error text of a token API answer, shortened for messages.
+    """Return the error text of a token API response, shortened for messages.
 
     Looks at ``message``, then ``errors[0].message``, then
     ``$diagnoses[0].$message``, as real SDMO clients do.

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -270,7 +271,8 @@ class Emulator:
             body = {"$diagnoses": [{"$severity": "error", "$message": problem}]}
             return web.json_response(body, status=401)
         try:
-            payload = json.loads(raw)
+            # Numbers with a fraction stay exact: SDMO's Decimal inputs take them.
+            payload = json.loads(raw, parse_float=Decimal)
         except ValueError:
             return _graphql_error(400, "The request body is not valid JSON.")
         if isinstance(payload, list):

@@ -282,20 +282,12 @@ class TokenManager:
         if current is not None and stored.access_token == current.access_token:
             return None
         mono_now = self._clock()
-        offset = mono_now - self._wall_clock()
-        lifetime_left = stored.access_expires_at - self._wall_clock()
-        margin = min(self._refresh_margin, max(lifetime_left, 0) / 5)
-        token_set = TokenSet(
-            access_token=stored.access_token,
-            refresh_token=stored.refresh_token,
-            graphql_url=stored.graphql_url,
-            refresh_url=stored.refresh_url,
-            invalidate_url=stored.invalidate_url,
-            tenant_id=stored.tenant_id,
-            received_at=mono_now,
-            renew_at=stored.access_expires_at + offset - margin,
-            access_expires_at=stored.access_expires_at + offset,
-            refresh_expires_at=stored.refresh_expires_at + offset,
+        wall_now = self._wall_clock()
+        token_set = self._token_set(
+            stored,
+            mono_now,
+            access_left=stored.access_expires_at - wall_now,
+            refresh_left=stored.refresh_expires_at - wall_now,
         )
         self._current = token_set
         if mono_now < token_set.renew_at:
@@ -304,6 +296,29 @@ class TokenManager:
                 listener(token_set)
             return token_set
         return None
+
+    def _token_set(
+        self,
+        source: TokenResponse | StoredTokens,
+        now: float,
+        *,
+        access_left: float,
+        refresh_left: float,
+    ) -> TokenSet:
+        """Build a pair from ``source``, its times counted from ``now``."""
+        margin = min(self._refresh_margin, max(access_left, 0.0) / 5)
+        return TokenSet(
+            access_token=source.access_token,
+            refresh_token=source.refresh_token,
+            graphql_url=source.graphql_url,
+            refresh_url=source.refresh_url,
+            invalidate_url=source.invalidate_url,
+            tenant_id=source.tenant_id,
+            received_at=now,
+            renew_at=now + access_left - margin,
+            access_expires_at=now + access_left,
+            refresh_expires_at=now + refresh_left,
+        )
 
     def _to_stored(self, token_set: TokenSet) -> StoredTokens:
         offset = self._wall_clock() - self._clock()
@@ -357,20 +372,12 @@ class TokenManager:
     ) -> TokenSet:
         response, received_at = response_and_time
         self._check_urls(response)
-        margin = min(self._refresh_margin, response.access_lifetime / 5)
-        token_set = TokenSet(
-            access_token=response.access_token,
-            refresh_token=response.refresh_token,
-            graphql_url=response.graphql_url,
-            refresh_url=response.refresh_url,
-            invalidate_url=response.invalidate_url,
-            tenant_id=response.tenant_id,
-            received_at=received_at,
-            renew_at=received_at + response.access_lifetime - margin,
-            access_expires_at=received_at + response.access_lifetime,
-            refresh_expires_at=received_at
-            + response.refresh_lifetime
-            - min(self._refresh_margin, response.refresh_lifetime / 5),
+        refresh_margin = min(self._refresh_margin, response.refresh_lifetime / 5)
+        token_set = self._token_set(
+            response,
+            received_at,
+            access_left=response.access_lifetime,
+            refresh_left=response.refresh_lifetime - refresh_margin,
         )
         self._current = token_set
         if event == "renewed":

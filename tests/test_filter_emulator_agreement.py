@@ -20,7 +20,7 @@ from graphql import GraphQLObjectType, build_schema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sage_dmo import GraphQLResponseError, SageDMOClient
+from sage_dmo import SageDMOClient
 from sage_dmo._filter_builder import F, build_filter
 from sage_dmo._filter_eval import evaluate
 from sage_dmo._filter_schema import PropertyInfo, find_property
@@ -451,12 +451,6 @@ OUT_OF_RANGE_FILTERS = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=GraphQLResponseError,
-    reason="the emulator binds values beyond SQLite's 64-bit integers and fails "
-    "with 'Python int too large to convert to SQLite INTEGER'",
-)
 @pytest.mark.parametrize("text", OUT_OF_RANGE_FILTERS)
 async def test_emulator_compares_values_beyond_64_bits(
     catalog: Catalog, text: str

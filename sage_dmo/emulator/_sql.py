@@ -153,6 +153,8 @@ class SqlBuilder:
         stored = self._stored(prop, value)
         if stored is _NO_MATCH:
             return "1" if operator == "_ne" else "0"
+        if isinstance(stored, int) and not _fits_sqlite(stored):
+            return _beyond_sqlite(expression, operator, stored)
         placeholder = self.bind(stored)
         if operator == "_ne":
             return f"({expression} IS NULL OR {expression} <> {placeholder})"
@@ -171,6 +173,13 @@ class SqlBuilder:
                 converted = self._stored(prop, value)
                 if converted is not _NO_MATCH:
                     stored.append(converted)
+        # No stored value lies beyond SQLite's integer range, so such values
+        # match nothing and are left out.
+        stored = [
+            value
+            for value in stored
+            if not isinstance(value, int) or _fits_sqlite(value)
+        ]
         if not stored:
             return "0" if operator == "_in" else "1"
         placeholders = ", ".join(self.bind(value) for value in stored)
@@ -181,6 +190,8 @@ class SqlBuilder:
     def _scaled(self, expression: str, operator: str, exact: Fraction) -> str:
         """Compare an integer column with an exact value that may have more digits."""
         whole = exact.denominator == 1
+        if whole and not _fits_sqlite(int(exact)):
+            return _beyond_sqlite(expression, operator, int(exact))
         if operator == "_eq":
             return f"{expression} = {self.bind(int(exact))}" if whole else "0"
         if operator == "_ne":
@@ -190,6 +201,8 @@ class SqlBuilder:
             return f"({expression} IS NULL OR {expression} <> {placeholder})"
         # The column stores integers: "> 2.5" is "> 2" and ">= 2.5" is ">= 3".
         bound = floor(exact) if operator in ("_gt", "_lte") else ceil(exact)
+        if not _fits_sqlite(bound):
+            return _beyond_sqlite(expression, operator, bound)
         return f"{expression} {_SQL_OPERATORS[operator]} {self.bind(bound)}"
 
     def _stored(self, prop: Property, value: Any) -> Any:
@@ -279,3 +292,27 @@ def _exact(prop: Property, value: Any) -> Fraction:
     if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
         return Fraction(value) * Fraction(10) ** prop.scale
     raise TypeError(f"{prop.node}.{prop.name} compares with a number")
+
+
+_SQLITE_MIN = -(2**63)
+_SQLITE_MAX = 2**63 - 1
+
+
+def _fits_sqlite(value: int) -> bool:
+    return _SQLITE_MIN <= value <= _SQLITE_MAX
+
+
+def _beyond_sqlite(expression: str, operator: str, value: int) -> str:
+    """Compare a column with an integer outside SQLite's 64-bit range.
+
+    Every stored value lies inside that range, so the result is known without
+    binding the value: a huge bound is above every row, a tiny one below.
+    """
+    if operator == "_eq":
+        return "0"
+    if operator == "_ne":
+        return "1"
+    above_all = value > _SQLITE_MAX
+    if operator in ("_lt", "_lte"):
+        return f"{expression} IS NOT NULL" if above_all else "0"
+    return "0" if above_all else f"{expression} IS NOT NULL"

@@ -12,10 +12,17 @@ from decimal import Decimal
 from typing import Any
 
 from gql import GraphQLRequest
-from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    parse,
+)
 
 from ._errors import ClientStateError, GraphQLResponseError, QueryValidationError
 from ._retry import RetryPolicy
+from ._scalars import convert_result, format_date, format_datetime, format_decimal
 from ._secrets import Secret
 from ._settings import Settings, TokenStyle
 from ._token_store import TokenStore
@@ -38,17 +45,11 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         # SDMO takes a Decimal input as a number or a string; a string keeps
         # every digit, where a float would round.
-        return str(value)
+        return format_decimal(value)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            raise TypeError(
-                f"naive datetime {value.isoformat()} has no time zone; "
-                "pass an aware datetime, such as one in UTC"
-            )
-        utc = value.astimezone(dt.timezone.utc)
-        return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return format_datetime(value)
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return format_date(value)
     raise TypeError(f"{type(value).__name__} value {value!r} is not JSON serializable")
 
 
@@ -84,6 +85,7 @@ class SageDMOClient:
         retry: RetryPolicy | bool = True,
         token_store: TokenStore | None = None,
         invalidate_on_close: bool = True,
+        schema: GraphQLSchema | None = None,
         client_session_args: dict[str, Any] | None = None,
     ) -> None:
         if settings is None:
@@ -95,6 +97,8 @@ class SageDMOClient:
                 token_style=token_style,
             )
         self.settings = settings
+        self.schema = schema
+        """The tenant's schema, needed by execute_typed."""
         token_manager = TokenManager(
             settings,
             clock=clock,
@@ -187,6 +191,28 @@ class SageDMOClient:
                 [{"message": "the response has neither data nor errors"}]
             )
         return result.data
+
+    async def execute_typed(
+        self,
+        query: str | DocumentNode,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Run an operation and return ``data`` with exact Python scalars.
+
+        ``Decimal`` outputs become ``decimal.Decimal``, ``Date`` ``datetime.date``
+        and ``Datetime`` aware ``datetime.datetime``; ``Id`` stays a string. Needs
+        the client's ``schema``.
+        """
+        if self.schema is None:
+            raise ClientStateError(
+                "execute_typed needs the tenant's schema to know which fields are "
+                "Decimal, Date or Datetime; pass schema= to SageDMOClient"
+            )
+        document = self._document(query)
+        data = await self.execute(document, variables, operation_name=operation_name)
+        return convert_result(data, document, self.schema, operation_name)
 
     async def execute_result(
         self,

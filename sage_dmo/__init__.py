@@ -8,10 +8,12 @@ from ._errors import (
     ClientStateError,
     ConfigurationError,
     ConnectionFailedError,
+    ExportError,
     FilterError,
     FilterProblem,
     GraphQLResponseError,
     MutationOutcomeUnknownError,
+    PagingError,
     ProtocolError,
     QueryValidationError,
     RequestTimeoutError,
@@ -23,9 +25,13 @@ from ._errors import (
     TransportError,
     UnauthorizedError,
 )
+from ._filter_builder import Clause, F, build_filter, build_order_by
+from ._paging import Page, ProgressCallback, iterate_nodes, iterate_pages
 from ._retry import RetryPolicy
+from ._scalars import convert_result, serialize_variables
 from ._secrets import Secret
 from ._settings import DEFAULT_TOKEN_URL, Settings, TokenStyle
+from ._sync import ChangeSync, Watermark, sync_changes
 from ._token_store import FileTokenStore, MemoryTokenStore, StoredTokens, TokenStore
 from ._tokens import TokenManager, TokenSet, TokenStats
 from ._transport import SageDMOTransport
@@ -35,15 +41,22 @@ __version__ = "0.1.0"
 __all__ = [
     "DEFAULT_TOKEN_URL",
     "AuthenticationError",
+    "ChangeSync",
+    "Clause",
     "ClientStateError",
     "ConfigurationError",
     "ConnectionFailedError",
+    "ExportError",
+    "F",
     "FileTokenStore",
     "FilterError",
     "FilterProblem",
     "GraphQLResponseError",
     "MemoryTokenStore",
     "MutationOutcomeUnknownError",
+    "Page",
+    "PagingError",
+    "ProgressCallback",
     "ProtocolError",
     "QueryValidationError",
     "RequestTimeoutError",
@@ -65,6 +78,14 @@ __all__ = [
     "TokenStyle",
     "TransportError",
     "UnauthorizedError",
+    "Watermark",
     "__version__",
+    "build_filter",
+    "build_order_by",
+    "convert_result",
     "dumps_json",
+    "iterate_nodes",
+    "iterate_pages",
+    "serialize_variables",
+    "sync_changes",
 ]

@@ -89,9 +89,12 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
 def _add_query_parser(commands: Any) -> None:
     query = commands.add_parser(
         "query",
-        help="run a .graphql file against the tenant and print the JSON answer",
+        help="run a .graphql file against the tenant and print the JSON response",
         description="Run the operation in FILE (or '-' for standard input) and "
-        "print the whole JSON answer. Exits 1 when the answer has errors.",
+        "print the whole JSON response. Exits 1 when the response has errors. With "
+        "--all-pages, request every page of the connection the operation selects "
+        "and stream its rows as JSON, NDJSON or CSV instead; exits 1 when a page "
+        "fails and 130 when interrupted, keeping the rows written so far.",
     )
     query.add_argument("file", metavar="FILE", help="a .graphql file, or - for stdin")
     query.add_argument(
@@ -105,6 +108,9 @@ def _add_query_parser(commands: Any) -> None:
     query.add_argument(
         "--operation", help="operation name, when FILE holds several operations"
     )
+    from ._export import add_export_options
+
+    add_export_options(query)
     _add_connection_options(query)
 
 
@@ -113,7 +119,7 @@ def _add_token_parser(commands: Any) -> None:
         "token",
         help="acquire a token, print the tenant URL and expiry, then invalidate it",
         description="Check the credentials: acquire a token, print what the "
-        "answer says (never the tokens themselves) and invalidate it again.",
+        "response says (never the tokens themselves) and invalidate it again.",
     )
     _add_connection_options(token)
 
@@ -164,6 +170,22 @@ def _add_emulator_parser(commands: Any) -> None:
         default=1000,
         help="largest 'first' a query connection honours (default 1000)",
     )
+    emulator.add_argument(
+        "--introspection",
+        default="full",
+        metavar="MODE",
+        help="full (default); disabled to reject __schema and __type; legacy to "
+        "act as a server that predates the introspection features newer than "
+        "June 2018, or legacy:FEATURE,... for some of inputValueDeprecation, "
+        "isOneOf, isRepeatable, schemaDescription and specifiedByURL",
+    )
+    emulator.add_argument(
+        "--schema-size",
+        choices=("standard", "full"),
+        default="standard",
+        help="standard (default): the seeded tenant; full: an SDMO-scale schema "
+        "of about 8,300 types with no data",
+    )
 
 
 def parse_variables(items: Sequence[str]) -> dict[str, Any]:
@@ -208,22 +230,48 @@ def _read_query(path: str, stdin: TextIO) -> str:
         raise UsageError(f"cannot read query file {path!r}: {error.strerror}") from None
 
 
-async def _run_query(arguments: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+async def _run_query(
+    arguments: argparse.Namespace,
+    out: TextIO,
+    stdin: TextIO,
+    err: TextIO | None = None,
+) -> int:
+    from ._export import ExportUsageError, export_rows, plan_export
+
     text = _read_query(arguments.file, stdin)
     variables = parse_variables(arguments.var)
+    if arguments.all_pages:
+        try:
+            plan = plan_export(
+                text,
+                variables,
+                operation_name=arguments.operation,
+                path=arguments.path,
+                page_size=arguments.page_size,
+                format=arguments.format,
+                output=arguments.output,
+            )
+            async with SageDMOClient(_settings_from(arguments)) as client:
+                return await export_rows(client, plan, out, err or sys.stderr)
+        except ExportUsageError as error:
+            raise UsageError(str(error)) from None
+    for option in ("page_size", "format", "output", "path"):
+        if getattr(arguments, option) is not None:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} applies only with --all-pages; add --all-pages")
     async with SageDMOClient(_settings_from(arguments)) as client:
         result = await client.execute_result(
             text, variables, operation_name=arguments.operation
         )
-    answer: dict[str, Any] = {"data": result.data}
+    response: dict[str, Any] = {"data": result.data}
     if result.errors:
-        answer["errors"] = [
+        response["errors"] = [
             error if isinstance(error, dict) else getattr(error, "formatted", error)
             for error in result.errors
         ]
     if result.extensions is not None:
-        answer["extensions"] = result.extensions
-    json.dump(answer, out, indent=2, ensure_ascii=False)
+        response["extensions"] = result.extensions
+    json.dump(response, out, indent=2, ensure_ascii=False)
     out.write("\n")
     return EXIT_FAILED if result.errors else EXIT_OK
 
@@ -259,6 +307,8 @@ async def _run_emulator(arguments: argparse.Namespace, out: TextIO) -> int:
         access_token_lifetime=arguments.access_token_lifetime,
         refresh_token_lifetime=arguments.refresh_token_lifetime,
         max_page_size=arguments.max_page_size,
+        introspection=arguments.introspection,
+        schema_size=arguments.schema_size,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -311,7 +361,7 @@ async def main(
         )
     try:
         if arguments.command == "query":
-            return await _run_query(arguments, out, stdin)
+            return await _run_query(arguments, out, stdin, err)
         if arguments.command == "token":
             return await _run_token(arguments, out)
         if arguments.command == "emulator":

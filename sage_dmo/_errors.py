@@ -9,6 +9,8 @@
      │    │    └── AuthenticationError       credentials or tenant rejected (401/403)
      │    └── TokenResponseError             response without the expected fields
      ├── QueryValidationError (ValueError)   a query is malformed or invalid
+     ├── PagingError                         paging would not end, or no connection
+     ├── ExportError                         an export stopped before its last row
      ├── GraphQLResponseError (gql TransportQueryError)   GraphQL errors in the response
      └── TransportError                      the GraphQL endpoint failed
           ├── ServerError (gql TransportServerError, .code)   HTTP status >= 400
@@ -35,10 +37,12 @@ __all__ = [
     "ClientStateError",
     "ConfigurationError",
     "ConnectionFailedError",
+    "ExportError",
     "FilterError",
     "FilterProblem",
     "GraphQLResponseError",
     "MutationOutcomeUnknownError",
+    "PagingError",
     "ProtocolError",
     "QueryValidationError",
     "RequestTimeoutError",
@@ -185,6 +189,18 @@ class QueryValidationError(SageDMOError, ValueError):
         count = len(lines)
         noun = "error" if count == 1 else "errors"
         super().__init__(f"query has {count} {noun}: " + "; ".join(lines))
+
+
+class PagingError(SageDMOError):
+    """The pages of a connection would not end, or a response lacked the connection.
+
+    Raised when a page is empty or repeats an earlier ``endCursor`` while
+    ``hasNextPage`` is true, which would otherwise make paging loop forever.
+    """
+
+
+class ExportError(SageDMOError):
+    """An export stopped before its last row; the message names where rows were kept."""
 
 
 class TransportError(SageDMOError):

@@ -9,6 +9,9 @@ import sage_dmo
 PUBLIC_MODULES = (
     "sage_dmo._client",
     "sage_dmo._errors",
+    "sage_dmo._filter_builder",
+    "sage_dmo._paging",
+    "sage_dmo._sync",
     "sage_dmo._retry",
     "sage_dmo._secrets",
     "sage_dmo._settings",

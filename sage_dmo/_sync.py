@@ -20,7 +20,8 @@ from ._connection_shape import (
     invalid_query,
     variable_of,
 )
-from ._paging import PagingError, iterate_nodes
+from ._errors import PagingError
+from ._paging import iterate_nodes
 
 __all__ = ["ChangeSync", "Watermark", "sync_changes"]
 

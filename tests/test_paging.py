@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from sage_dmo import QueryValidationError, SageDMOClient
-from sage_dmo._paging import Page, PagingError, iterate_nodes, iterate_pages
+from sage_dmo import PagingError, QueryValidationError, SageDMOClient
+from sage_dmo._paging import Page, iterate_nodes, iterate_pages
 from sage_dmo._sync import Watermark, sync_changes
 from sage_dmo.emulator import Emulator, ManualClock
 from sage_dmo.emulator._faults import Fault

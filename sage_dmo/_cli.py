@@ -20,6 +20,8 @@ from typing import Any, TextIO
 from gql.transport.exceptions import TransportError
 
 from . import __version__
+from ._cli_validate import add_parser as add_validate_parser
+from ._cli_validate import run as run_validate
 from ._client import SageDMOClient
 from ._errors import (
     ConfigurationError,
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_query_parser(commands)
     _add_token_parser(commands)
     _add_emulator_parser(commands)
+    add_validate_parser(commands)
     demo = commands.add_parser(
         "demo",
         help="run the main job against an in-process emulator",
@@ -366,6 +369,8 @@ async def main(
             return await _run_token(arguments, out)
         if arguments.command == "emulator":
             return await _run_emulator(arguments, out)
+        if arguments.command == "validate":
+            return await run_validate(arguments, out, err)
         from ._demo import run_demo
 
         return await run_demo(out, rows=arguments.rows)

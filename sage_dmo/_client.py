@@ -33,6 +33,7 @@ from ._transport import (
     DEFAULT_TOKEN_TIMEOUT,
     SageDMOTransport,
 )
+from ._validate import validation_errors
 
 __all__ = ["SageDMOClient", "dumps_json"]
 
@@ -86,6 +87,7 @@ class SageDMOClient:
         token_store: TokenStore | None = None,
         invalidate_on_close: bool = True,
         schema: GraphQLSchema | None = None,
+        validate: bool = True,
         client_session_args: dict[str, Any] | None = None,
     ) -> None:
         if settings is None:
@@ -98,7 +100,11 @@ class SageDMOClient:
             )
         self.settings = settings
         self.schema = schema
-        """The tenant's schema, needed by execute_typed."""
+        """The tenant's schema: operations are checked against it, and
+        execute_typed needs it."""
+        self.validate = validate and schema is not None
+        """Whether each operation is validated against ``schema`` before sending."""
+        self._validated: OrderedDict[int, DocumentNode] = OrderedDict()
         token_manager = TokenManager(
             settings,
             clock=clock,
@@ -242,6 +248,7 @@ class SageDMOClient:
 
     def _document(self, query: str | DocumentNode) -> DocumentNode:
         if isinstance(query, DocumentNode):
+            self._check(query, None)
             return query
         documents = self._documents
         document = documents.get(query)
@@ -251,12 +258,31 @@ class SageDMOClient:
             document = parse(query)
         except GraphQLError as error:
             raise QueryValidationError([error], query) from None
+        self._check(document, query)
         documents[query] = document
         if len(documents) > _DOCUMENT_CACHE_SIZE:
             documents.popitem(last=False)
         # The text the caller wrote is sent as it is, never printed again.
         self.transport.remember_printed(document, query)
         return document
+
+    def _check(self, document: DocumentNode, text: str | None) -> None:
+        """Raise QueryValidationError with every error of ``document``.
+
+        Each document is checked once: the result is remembered while the
+        document stays in the cache.
+        """
+        if not self.validate or self.schema is None:
+            return
+        key = id(document)
+        if self._validated.get(key) is document:
+            return
+        errors = validation_errors(self.schema, document)
+        if errors:
+            raise QueryValidationError(errors, text)
+        self._validated[key] = document
+        if len(self._validated) > _DOCUMENT_CACHE_SIZE:
+            self._validated.popitem(last=False)
 
     def _require_open(self) -> None:
         if self._state != "open":

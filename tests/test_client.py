@@ -114,3 +114,37 @@ def test_dumps_json_rejects_naive_datetime() -> None:
     """A naive datetime raises instead of guessing a time zone."""
     with pytest.raises(ValueError, match="no time zone"):
         dumps_json({"at": dt.datetime(2026, 3, 1, 12, 30)})
+
+
+async def test_schema_check_reports_every_error(
+    emulator: Emulator, make_client: MakeClient
+) -> None:
+    """With a schema, all errors, filter problems included, raise before sending."""
+    schema = build_schema(SCHEMA_PATH.read_text(encoding="utf-8"))
+    query = """{
+  xtremMasterData {
+    item {
+      query(filter: "{weight: {_regex: 'x'}}") { totalCount nosuchField }
+    }
+  }
+}"""
+    async with make_client(schema=schema) as client:
+        with pytest.raises(QueryValidationError) as caught:
+            await client.execute(query)
+    assert len(caught.value.errors) == 2
+    message = str(caught.value)
+    assert "nosuchField" in message
+    assert "_regex" in message
+    assert "4:" in message
+    assert sum(emulator.counters.graphql_requests.values()) == 0
+
+
+async def test_schema_check_can_be_turned_off(
+    emulator: Emulator, make_client: MakeClient
+) -> None:
+    """validate=False sends the operation and the server reports the error."""
+    schema = build_schema(SCHEMA_PATH.read_text(encoding="utf-8"))
+    async with make_client(schema=schema, validate=False) as client:
+        result = await client.execute_result("{ nosuchField }")
+    assert result.errors
+    assert emulator.counters.graphql_requests[200] == 1

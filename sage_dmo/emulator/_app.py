@@ -65,6 +65,12 @@ class EmulatorConfig:
     max_page_size: int = 1000
     """Largest ``first`` or ``last`` a query connection honours."""
     default_page_size: int = 20
+    introspection: str = "full"
+    """``full``, ``disabled`` (rejects ``__schema`` and ``__type``), ``legacy``
+    (a server older than every newer introspection feature) or
+    ``legacy:FEATURE,...`` (older than the named features only)."""
+    schema_size: str = "standard"
+    """``standard`` (seeded data) or ``full`` (an SDMO-scale schema, no data)."""
     clock: Callable[[], datetime] = field(default=_utc_now, compare=False)
     """Server time as an aware UTC datetime; tests pass ``ManualClock.now``."""
 
@@ -177,15 +183,30 @@ class Emulator:
         """Seed the data and listen on ``host`` and ``port``."""
         if self._runner is not None:
             raise RuntimeError("the emulator is already started")
-        from ._tenant import Tenant
+        from ._introspection import parse_introspection_mode
 
-        self._tenant = Tenant(
-            rows=self.config.rows,
-            seed=self.config.seed,
-            max_page_size=self.config.max_page_size,
-            default_page_size=self.config.default_page_size,
-            clock=self.config.clock,
-        )
+        parse_introspection_mode(self.config.introspection)
+        if self.config.schema_size == "full":
+            from ._full_schema import SchemaOnlyTenant
+
+            self._tenant = SchemaOnlyTenant()
+        elif self.config.schema_size == "standard":
+            from ._tenant import Tenant
+
+            self._tenant = Tenant(
+                rows=self.config.rows,
+                seed=self.config.seed,
+                max_page_size=self.config.max_page_size,
+                default_page_size=self.config.default_page_size,
+                clock=self.config.clock,
+            )
+        else:
+            from .._errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"schema_size {self.config.schema_size!r} is invalid; use "
+                "'standard' or 'full'"
+            )
         runner = web.AppRunner(self.make_app(), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -290,6 +311,18 @@ class Emulator:
             return _error_body("'variables' must be a JSON object.")
         operation = payload.get("operationName")
         name = operation if isinstance(operation, str) else None
+        if self.config.introspection != "full":
+            from ._introspection import introspection_response
+
+            response = introspection_response(
+                self.tenant.schema,
+                payload["query"],
+                variables,
+                name,
+                self.config.introspection,
+            )
+            if response is not None:
+                return response
         result: dict[str, Any] = self.tenant.execute(payload["query"], variables, name)
         if _is_mutation(payload["query"], name):
             self.ledger.append(

@@ -20,6 +20,8 @@ from typing import Any, TextIO
 from gql.transport.exceptions import TransportError
 
 from . import __version__
+from ._cli_schema import add_parser as add_schema_parser
+from ._cli_schema import run as run_schema
 from ._cli_validate import add_parser as add_validate_parser
 from ._cli_validate import run as run_validate
 from ._client import SageDMOClient
@@ -60,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_token_parser(commands)
     _add_emulator_parser(commands)
     add_validate_parser(commands)
+    add_schema_parser(commands)
     demo = commands.add_parser(
         "demo",
         help="run the main job against an in-process emulator",
@@ -371,6 +374,8 @@ async def main(
             return await _run_emulator(arguments, out)
         if arguments.command == "validate":
             return await run_validate(arguments, out, err)
+        if arguments.command == "schema":
+            return await run_schema(arguments, out, err)
         from ._demo import run_demo
 
         return await run_demo(out, rows=arguments.rows)

@@ -19,7 +19,7 @@ from ._schema_diff import (
     check_documents,
     find_changes,
 )
-from ._schema_errors import SchemaFileError
+from ._errors import SchemaFileError
 
 __all__ = ["add_subparser", "run"]
 

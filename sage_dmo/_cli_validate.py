@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from graphql import GraphQLSchema
 
-from ._schema_errors import SchemaFileError
+from ._errors import SchemaFileError
 from ._schema_load import load_schema
 from ._validate import Diagnostic, collect_graphql_files, validate_paths
 

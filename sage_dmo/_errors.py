@@ -11,6 +11,11 @@
      ├── QueryValidationError (ValueError)   a query is malformed or invalid
      ├── PagingError                         paging would not end, or no connection
      ├── ExportError                         an export stopped before its last row
+     ├── SchemaError                         a schema could not be downloaded or loaded
+     │    ├── SchemaDownloadError            token, transport or timeout failure
+     │    │    ├── IntrospectionDisabledError    the server rejects introspection
+     │    │    └── InvalidIntrospectionError     the result breaks the format
+     │    └── SchemaFileError (ValueError)   a file cannot be read, written or built
      ├── GraphQLResponseError (gql TransportQueryError)   GraphQL errors in the response
      └── TransportError                      the GraphQL endpoint failed
           ├── ServerError (gql TransportServerError, .code)   HTTP status >= 400
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gql.transport import exceptions as gql_errors
@@ -41,12 +47,17 @@ __all__ = [
     "FilterError",
     "FilterProblem",
     "GraphQLResponseError",
+    "IntrospectionDisabledError",
+    "InvalidIntrospectionError",
     "MutationOutcomeUnknownError",
     "PagingError",
     "ProtocolError",
     "QueryValidationError",
     "RequestTimeoutError",
     "SageDMOError",
+    "SchemaDownloadError",
+    "SchemaError",
+    "SchemaFileError",
     "ServerError",
     "TokenError",
     "TokenRequestError",
@@ -201,6 +212,67 @@ class PagingError(SageDMOError):
 
 class ExportError(SageDMOError):
     """An export stopped before its last row; the message names where rows were kept."""
+
+
+class SchemaError(SageDMOError):
+    """A GraphQL schema could not be downloaded or loaded."""
+
+
+class SchemaDownloadError(SchemaError):
+    """Downloading the schema failed; ``__cause__`` is the underlying error."""
+
+
+class IntrospectionDisabledError(SchemaDownloadError):
+    """The server returned GraphQL errors for the introspection query.
+
+    ``messages`` contains the server's error messages.
+    """
+
+    def __init__(self, message: str, messages: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.messages = messages
+
+
+class InvalidIntrospectionError(SchemaDownloadError):
+    """The introspection result does not follow the GraphQL introspection format.
+
+    ``type_name`` and ``field_name`` name the offending type and field when
+    known; ``location`` is the JSON path of the bad value, such as
+    ``__schema.types[12].fields[3].type.ofType``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        type_name: str | None = None,
+        field_name: str | None = None,
+        location: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.type_name = type_name
+        self.field_name = field_name
+        self.location = location
+
+
+class SchemaFileError(SchemaError, ValueError):
+    """A schema file cannot be read or written, or is not a valid schema.
+
+    ``line`` and ``column`` are 1-based and set for syntax errors.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: Path,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
 
 
 class TransportError(SageDMOError):

@@ -180,12 +180,13 @@ class SageDMOClient:
 
         Raises GraphQLResponseError when the response carries errors; the error
         keeps the partial data and SDMO's codes and diagnoses. A mutation is sent
-        once, and a second time only after a 401, which proves the server did not
+        again only after a 401 (at most twice), which proves the server did not
         run it.
         """
-        result = await self.execute_result(
-            query, variables, operation_name=operation_name
-        )
+        request = self._request(query, variables, operation_name)
+        started = time.perf_counter()
+        result = await self.transport.execute(request)
+        self._log(request, result, started)
         if result.errors:
             raise GraphQLResponseError(
                 [_error_dict(error) for error in result.errors],
@@ -228,23 +229,35 @@ class SageDMOClient:
         operation_name: str | None = None,
     ) -> ExecutionResult:
         """Run a query or mutation and return the whole response, errors included."""
+        request = self._request(query, variables, operation_name)
+        started = time.perf_counter()
+        result = await self.transport.execute(request)
+        self._log(request, result, started)
+        return result
+
+    def _request(
+        self,
+        query: str | DocumentNode,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+    ) -> GraphQLRequest:
         self._require_open()
-        document = self._document(query)
-        request = GraphQLRequest(
-            document,
+        return GraphQLRequest(
+            self._document(query),
             variable_values=dict(variables) if variables else None,
             operation_name=operation_name,
         )
-        started = time.perf_counter()
-        result = await self.transport.execute(request)
+
+    def _log(
+        self, request: GraphQLRequest, result: ExecutionResult, started: float
+    ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s: %s in %.1f ms",
-                operation_name or "operation",
+                request.operation_name or "operation",
                 "errors" if result.errors else "ok",
                 (time.perf_counter() - started) * 1000,
             )
-        return result
 
     def _document(self, query: str | DocumentNode) -> DocumentNode:
         if isinstance(query, DocumentNode):

@@ -81,40 +81,48 @@ async def call_with_retries(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
     on_retry: Callable[[BaseException], None] | None = None,
+    first_error: Exception | None = None,
 ) -> T:
-    """Call ``send`` until it succeeds, fails for good, or the policy gives up."""
+    """Call ``send`` until it succeeds, fails for good, or the policy gives up.
+
+    ``first_error`` is the failure of a first attempt the caller already made.
+    """
     rng = rng or random.Random()
     started = clock()
     attempt = 1
+    error = first_error
     while True:
-        try:
-            return await send()
-        except Exception as error:
-            if attempt >= policy.max_attempts or not policy.is_retryable(error):
-                raise
-            wait = policy.delay(attempt, error, rng)
-            if clock() - started + wait > policy.max_total:
-                logger.warning(
-                    "%s failed on attempt %d (%s); not retrying because the next "
-                    "attempt would pass the %.0f s limit",
-                    what,
-                    attempt,
-                    _reason(error),
-                    policy.max_total,
-                )
-                raise
+        if error is None:
+            try:
+                return await send()
+            except Exception as caught:
+                error = caught
+        if attempt >= policy.max_attempts or not policy.is_retryable(error):
+            raise error
+        wait = policy.delay(attempt, error, rng)
+        if clock() - started + wait > policy.max_total:
             logger.warning(
-                "%s failed on attempt %d of %d (%s); retrying in %.2f s",
+                "%s failed on attempt %d (%s); not retrying because the next "
+                "attempt would pass the %.0f s limit",
                 what,
                 attempt,
-                policy.max_attempts,
                 _reason(error),
-                wait,
+                policy.max_total,
             )
-            if on_retry is not None:
-                on_retry(error)
-            await sleep(wait)
-            attempt += 1
+            raise error
+        logger.warning(
+            "%s failed on attempt %d of %d (%s); retrying in %.2f s",
+            what,
+            attempt,
+            policy.max_attempts,
+            _reason(error),
+            wait,
+        )
+        if on_retry is not None:
+            on_retry(error)
+        await sleep(wait)
+        attempt += 1
+        error = None
 
 
 def _reason(error: BaseException) -> str:

@@ -13,7 +13,7 @@ import logging
 import random
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import aiohttp
@@ -109,6 +109,9 @@ class SageDMOTransport(AIOHTTPTransport):
             **transport_args,
         )
         self._printed: OrderedDict[int, tuple[DocumentNode, str]] = OrderedDict()
+        self._mutations: OrderedDict[
+            tuple[int, str | None], tuple[DocumentNode, bool]
+        ] = OrderedDict()
         if retry is True:
             retry = RetryPolicy()
         elif retry is False:
@@ -171,7 +174,9 @@ class SageDMOTransport(AIOHTTPTransport):
     ) -> dict[str, Any]:
         # gql prints the document on every request, which costs more than the
         # rest of the client together; print each document once instead.
-        if upload_files or isinstance(self.auth, AppSyncAuthentication):
+        if upload_files or (
+            self.auth is not None and isinstance(self.auth, AppSyncAuthentication)
+        ):
             result: dict[str, Any] = super()._prepare_request(
                 request, extra_args, upload_files
             )
@@ -211,13 +216,9 @@ class SageDMOTransport(AIOHTTPTransport):
             return result
         post_args = self._prepare_request(request, extra_args)
         mutation = self._is_mutation(request)
-        name = request.operation_name or "operation"
-
-        async def send() -> ExecutionResult:
-            body = await self._post(post_args, mutation=mutation)
-            return _execution_result(body, self.url)
-
-        return await self._send(send, mutation=mutation, what=f"query {name}")
+        what = f"query {request.operation_name or 'operation'}"
+        body = await self._post_retrying(post_args, mutation=mutation, what=what)
+        return _execution_result(body, self.url)
 
     async def execute_batch(
         self,
@@ -227,31 +228,41 @@ class SageDMOTransport(AIOHTTPTransport):
         """Send several operations in one request; retried only if all are queries."""
         post_args = self._prepare_request(reqs, extra_args)
         mutation = any(self._is_mutation(request) for request in reqs)
-
-        async def send() -> list[ExecutionResult]:
-            body = await self._post(post_args, mutation=mutation)
-            if not isinstance(body, list) or len(body) != len(reqs):
-                raise ProtocolError(
-                    f"the GraphQL endpoint {self.url} responded a batch of "
-                    f"{len(reqs)} operations with something other than a list of "
-                    f"{len(reqs)} results"
-                )
-            return [_execution_result(item, self.url) for item in body]
-
         what = f"batch of {len(reqs)} operations"
-        return await self._send(send, mutation=mutation, what=what)
+        body = await self._post_retrying(post_args, mutation=mutation, what=what)
+        if not isinstance(body, list) or len(body) != len(reqs):
+            raise ProtocolError(
+                f"the GraphQL endpoint {self.url} responded to a batch of "
+                f"{len(reqs)} operations with something other than a list of "
+                f"{len(reqs)} results"
+            )
+        return [_execution_result(item, self.url) for item in body]
 
-    async def _send(
-        self, send: Callable[[], Awaitable[T]], *, mutation: bool, what: str
-    ) -> T:
-        if mutation:
-            return await send()
+    async def _post_retrying(
+        self, post_args: dict[str, Any], *, mutation: bool, what: str
+    ) -> Any:
+        """Post once; for a query that fails in a retryable way, retry per policy.
+
+        The first attempt runs outside the retry loop, which keeps the usual,
+        successful request one coroutine layer shorter.
+        """
+        try:
+            return await self._post(post_args, mutation=mutation)
+        except Exception as error:
+            if mutation or not self.retry_policy.is_retryable(error):
+                raise
+            first_error = error
+
+        async def send() -> Any:
+            return await self._post(post_args, mutation=False)
+
         return await call_with_retries(
             send,
             self.retry_policy,
             what=what,
             rng=self._random,
             on_retry=self._count_retry,
+            first_error=first_error,
         )
 
     def _count_retry(self, error: BaseException) -> None:
@@ -296,21 +307,15 @@ class SageDMOTransport(AIOHTTPTransport):
 
     def _is_mutation(self, request: GraphQLRequest) -> bool:
         """Tell whether ``request`` may change data; unknown counts as a mutation."""
-        operations = [
-            definition
-            for definition in request.document.definitions
-            if isinstance(definition, OperationDefinitionNode)
-        ]
-        if request.operation_name is not None:
-            operations = [
-                operation
-                for operation in operations
-                if operation.name is not None
-                and operation.name.value == request.operation_name
-            ]
-        if len(operations) != 1:
-            return True
-        return operations[0].operation != OperationType.QUERY
+        key = (id(request.document), request.operation_name)
+        known = self._mutations.get(key)
+        if known is not None and known[0] is request.document:
+            return known[1]
+        mutation = _selects_mutation(request)
+        self._mutations[key] = (request.document, mutation)
+        if len(self._mutations) > _PRINTED_CACHE_SIZE:
+            self._mutations.popitem(last=False)
+        return mutation
 
     def _follow_tenant_url(self, token_set: TokenSet) -> None:
         if token_set.graphql_url != self.url:
@@ -373,3 +378,21 @@ def _after_sending(error: BaseException) -> bool:
         error,
         (aiohttp.ClientConnectorError, aiohttp.InvalidURL, ConnectionRefusedError),
     )
+
+
+def _selects_mutation(request: GraphQLRequest) -> bool:
+    operations = [
+        definition
+        for definition in request.document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    if request.operation_name is not None:
+        operations = [
+            operation
+            for operation in operations
+            if operation.name is not None
+            and operation.name.value == request.operation_name
+        ]
+    if len(operations) != 1:
+        return True
+    return operations[0].operation != OperationType.QUERY

@@ -13,11 +13,19 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from gql.transport.exceptions import TransportError
+from graphql import (
+    GraphQLError,
+    NamedTypeNode,
+    NonNullTypeNode,
+    OperationDefinitionNode,
+    parse,
+    print_ast,
+)
 
 from . import __version__
 from ._cli_schema import add_parser as add_schema_parser
@@ -88,8 +96,12 @@ def _add_connection_options(parser: argparse.ArgumentParser) -> None:
         choices=("json", "oauth2"),
         help="token request body style (SAGE_DMO_TOKEN_STYLE, default json)",
     )
-    # The secret has no option: a command line is visible to other users of the
-    # machine, so it comes only from SAGE_DMO_CLIENT_SECRET.
+    # The secret has no usable option: a command line is visible to other users
+    # of the machine, so it comes only from SAGE_DMO_CLIENT_SECRET. The hidden
+    # option exists so that argparse does not echo a secret typed here.
+    group.add_argument(
+        "--client-secret", dest="client_secret_option", help=argparse.SUPPRESS
+    )
 
 
 def _add_query_parser(commands: Any) -> None:
@@ -218,7 +230,78 @@ def parse_variables(items: Sequence[str]) -> dict[str, Any]:
     return variables
 
 
+_JSON_TYPES = {"Int", "Float", "Boolean"}
+
+
+def check_variables(
+    text: str,
+    variables: dict[str, Any],
+    operation_name: str | None,
+    *,
+    paging: bool = False,
+) -> None:
+    """Raise UsageError for a --var the operation does not declare, a required
+    variable left out, or a string given to an Int, Float or Boolean variable.
+
+    With ``paging`` the export fills the page variables, so required variables
+    are not checked. A document that does not parse is left to the client,
+    which reports where.
+    """
+    try:
+        document = parse(text)
+    except GraphQLError:
+        return
+    operations = [
+        definition
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+        and (
+            operation_name is None
+            or (definition.name is not None and definition.name.value == operation_name)
+        )
+    ]
+    if len(operations) != 1:
+        return
+    declared = {
+        definition.variable.name.value: definition
+        for definition in operations[0].variable_definitions or ()
+    }
+    unknown = sorted(set(variables) - set(declared))
+    if unknown:
+        names = ", ".join(f"${name}" for name in sorted(declared)) or "none"
+        raise UsageError(
+            f"--var {', '.join(unknown)}: the operation declares no such variable; "
+            f"it declares {names}"
+        )
+    for name, definition in declared.items():
+        type_node = definition.type
+        required = isinstance(type_node, NonNullTypeNode)
+        missing = name not in variables and definition.default_value is None
+        if required and missing and not paging:
+            raise UsageError(
+                f"variable ${name} ({print_ast(type_node)}) is required; pass it "
+                f"with --var {name}=VALUE or --var {name}:=JSON"
+            )
+        inner = type_node.type if isinstance(type_node, NonNullTypeNode) else type_node
+        value = variables.get(name)
+        if (
+            isinstance(inner, NamedTypeNode)
+            and inner.name.value in _JSON_TYPES
+            and isinstance(value, str)
+        ):
+            raise UsageError(
+                f"variable ${name} is {inner.name.value} but --var {name}={value} "
+                f"passes a string; write --var {name}:={value} for a JSON value"
+            )
+
+
 def _settings_from(arguments: argparse.Namespace) -> Settings:
+    if arguments.client_secret_option is not None:
+        # The value is not repeated: it may be a real secret.
+        raise UsageError(
+            "--client-secret is not accepted, because command lines are visible to "
+            "other users of the machine; set SAGE_DMO_CLIENT_SECRET instead"
+        )
     return Settings.from_env(
         token_url=arguments.token_url,
         client_id=arguments.client_id,
@@ -246,6 +329,9 @@ async def _run_query(
 
     text = _read_query(arguments.file, stdin)
     variables = parse_variables(arguments.var)
+    check_variables(
+        text, variables, arguments.operation, paging=bool(arguments.all_pages)
+    )
     if arguments.all_pages:
         try:
             plan = plan_export(
@@ -321,7 +407,15 @@ async def _run_emulator(arguments: argparse.Namespace, out: TextIO) -> int:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal_number, stop.set)
-    async with emulator:
+    try:
+        await emulator.start()
+    except OSError as error:
+        raise UsageError(
+            f"cannot listen on {arguments.host}:{arguments.port}: "
+            f"{error.strerror or error}; choose another --port, or --port 0 for a "
+            "free one"
+        ) from None
+    async with _stopping(emulator):
         shown_secret = (
             arguments.client_secret
             if arguments.client_secret == DEFAULT_CLIENT_SECRET
@@ -342,6 +436,14 @@ async def _run_emulator(arguments: argparse.Namespace, out: TextIO) -> int:
         await stop.wait()
     out.write("emulator stopped\n")
     return EXIT_OK
+
+
+@contextlib.asynccontextmanager
+async def _stopping(emulator: Any) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await emulator.stop()
 
 
 async def main(

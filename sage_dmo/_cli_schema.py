@@ -12,9 +12,8 @@ import re
 from typing import Any, TextIO
 
 from ._client import SageDMOClient
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, SchemaError
 from ._schema_download import download_schema
-from ._errors import SchemaError
 from ._settings import Settings
 
 __all__ = ["add_download_arguments", "add_parser", "run", "run_download"]

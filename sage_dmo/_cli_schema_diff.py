@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ._cli_validate import read_schema
+from ._errors import SchemaFileError
 from ._schema_diff import (
     BrokenDocument,
     Change,
@@ -19,7 +20,6 @@ from ._schema_diff import (
     check_documents,
     find_changes,
 )
-from ._errors import SchemaFileError
 
 __all__ = ["add_subparser", "run"]
 

@@ -16,7 +16,12 @@ from graphql import GraphQLSchema
 
 from ._errors import SchemaFileError
 from ._schema_load import load_schema
-from ._validate import Diagnostic, collect_graphql_files, validate_paths
+from ._validate import (
+    Diagnostic,
+    collect_graphql_files,
+    defines_types_only,
+    validate_paths,
+)
 
 __all__ = [
     "FORMATS",
@@ -58,7 +63,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         required=True,
         metavar="FILE",
         help="schema file: GraphQL SDL (such as schema/tenant.graphql) or an "
-        "introspection answer in JSON",
+        "introspection response in JSON",
     )
     parser.add_argument(
         "--format",
@@ -134,6 +139,25 @@ def summarize(diagnostics: Sequence[Diagnostic]) -> str:
     )
 
 
+def split_schema_files(
+    files: Sequence[Path], schema: str
+) -> tuple[list[Path], list[Path]]:
+    """Split ``files`` into documents to validate and schema files to skip.
+
+    Schema files, such as those that `sage-dmo schema download` writes into the
+    same tree, hold type definitions and no operation: they are not queries.
+    """
+    schema_file = Path(schema).resolve()
+    kept: list[Path] = []
+    skipped: list[Path] = []
+    for path in files:
+        if Path(path).resolve() == schema_file or defines_types_only(path):
+            skipped.append(path)
+        else:
+            kept.append(path)
+    return kept, skipped
+
+
 async def run(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run ``sage-dmo validate`` and return the exit status."""
     try:
@@ -142,6 +166,15 @@ async def run(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except (SchemaFileError, FileNotFoundError) as error:
         err.write(f"sage-dmo: error: {error}\n")
         return EXIT_USAGE
+    files, skipped = split_schema_files(files, arguments.schema)
+    if skipped:
+        names = ", ".join(str(path) for path in skipped[:3])
+        more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+        err.write(
+            f"sage-dmo validate: skipped {len(skipped)} schema file"
+            f"{'' if len(skipped) == 1 else 's'} (type definitions only): "
+            f"{names}{more}\n"
+        )
     check_filters = not arguments.no_filter_checks
     diagnostics = validate_paths(schema, files, check_filters=check_filters)
     write_diagnostics(diagnostics, arguments.format, out)

@@ -58,7 +58,7 @@ def add_export_options(parser: argparse.ArgumentParser) -> None:
         "--all-pages",
         action="store_true",
         help="request every page of the connection and write its rows, not the "
-        "answer; the query must declare $first: Int and $after: String and pass "
+        "response; the query must declare $first: Int and $after: String and pass "
         "them to the connection",
     )
     group.add_argument(

@@ -32,18 +32,16 @@ from ._errors import (
     ClientStateError,
     ConfigurationError,
     GraphQLResponseError,
+    IntrospectionDisabledError,
+    InvalidIntrospectionError,
     RequestTimeoutError,
+    SchemaDownloadError,
+    SchemaError,
+    SchemaFileError,
     TokenError,
     TransportError,
 )
 from ._schema_cache import gc_paused
-from ._errors import (
-    IntrospectionDisabledError,
-    InvalidIntrospectionError,
-    SchemaDownloadError,
-    SchemaError,
-    SchemaFileError,
-)
 from ._schema_introspection import (
     DEFAULT_TYPE_DEPTH,
     FEATURE_ARGUMENTS,

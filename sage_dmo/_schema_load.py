@@ -27,6 +27,7 @@ from graphql import (
 )
 from graphql.validation.validate import validate_sdl
 
+from ._errors import SchemaFileError
 from ._schema_cache import (
     cache_file,
     default_cache_dir,
@@ -35,7 +36,6 @@ from ._schema_cache import (
     strip_ast,
     write_cached,
 )
-from ._errors import SchemaFileError
 from ._schema_introspection import IntrospectionProblem, client_schema
 
 __all__ = [

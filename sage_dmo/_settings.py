@@ -54,7 +54,8 @@ class Settings:
             )
         if self.token_style not in _TOKEN_STYLES:
             raise ConfigurationError(
-                f"token_style {self.token_style!r} is invalid; use 'json' or 'oauth2'"
+                f"token_style {self.token_style!r} (SAGE_DMO_TOKEN_STYLE) is "
+                "invalid; use 'json' or 'oauth2'"
             )
         check_secure_url(self.token_url, "token_url", self.allow_insecure_http)
 
@@ -88,7 +89,8 @@ class Settings:
         if missing:
             raise ConfigurationError(
                 f"missing settings: {', '.join(missing)}; set these environment "
-                "variables or pass the values as arguments"
+                "variables (or, in Python, pass the values to Settings or "
+                "SageDMOClient)"
             )
         secret = values["client_secret"]
         return cls(

@@ -507,8 +507,18 @@ class TokenManager:
                 f"{self.settings.tenant_id!r}; {advice}",
                 status=status,
             )
+        if status == 404:
+            advice = (
+                "check SAGE_DMO_TOKEN_URL: it should be the token endpoint, "
+                "ending in /v1/token"
+            )
+        elif status >= 500:
+            advice = "the token service failed; try again later"
+        else:
+            advice = "check the token URL, the credentials and the token style"
         return TokenRequestError(
-            f"{what} to {url} failed with HTTP {status} ({detail})", status=status
+            f"{what} to {url} failed with HTTP {status} ({detail}); {advice}",
+            status=status,
         )
 
     def scrub(self, text: str) -> str:

@@ -19,6 +19,8 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     Source,
+    TypeSystemDefinitionNode,
+    TypeSystemExtensionNode,
     parse,
     specified_rules,
     validate,
@@ -32,6 +34,7 @@ __all__ = [
     "GRAPHQL_SUFFIXES",
     "Diagnostic",
     "collect_graphql_files",
+    "defines_types_only",
     "read_graphql_file",
     "validate_document",
     "validate_parsed",
@@ -254,6 +257,25 @@ def read_graphql_file(path: Path) -> str | Diagnostic:
             column=1,
             code="read",
         )
+
+
+def defines_types_only(path: str | PathLike[str]) -> bool:
+    """Tell whether a GraphQL file holds a schema: type definitions and no operation.
+
+    A file that cannot be read or parsed is not a schema file here, so that its
+    validation reports the problem.
+    """
+    text = read_graphql_file(Path(path))
+    if isinstance(text, Diagnostic):
+        return False
+    try:
+        document = parse(text, no_location=True)
+    except GraphQLError:
+        return False
+    return bool(document.definitions) and all(
+        isinstance(definition, (TypeSystemDefinitionNode, TypeSystemExtensionNode))
+        for definition in document.definitions
+    )
 
 
 def validate_paths(

@@ -149,3 +149,56 @@ async def test_emulator_command_serves_until_interrupted(tmp_path: Path) -> None
         process.send_signal(signal.SIGINT)
         status = await asyncio.wait_for(process.wait(), 30)
     assert status == 0
+
+
+async def test_unknown_var_name_exits_2(emulator_env: Emulator) -> None:
+    """A --var the operation does not declare is a usage error listing the names."""
+    status, _, err = await _run("query", "-", "--var", "frist:=2", stdin=SITES_BY_ID)
+    assert status == 2
+    assert "frist" in err
+    assert "$first" in err
+
+
+async def test_string_for_int_var_exits_2(emulator_env: Emulator) -> None:
+    """NAME=VALUE for an Int variable is a usage error that shows NAME:=VALUE."""
+    status, _, err = await _run("query", "-", "--var", "first=2", stdin=SITES_BY_ID)
+    assert status == 2
+    assert "first:=2" in err
+
+
+async def test_missing_required_var_exits_2(emulator_env: Emulator) -> None:
+    """A required variable left out is named before anything is sent."""
+    text = "query One($id: Id!) { xtremSystem { site { read(_id: $id) { id } } } }"
+    status, _, err = await _run("query", "-", stdin=text)
+    assert status == 2
+    assert "$id (Id!) is required" in err
+    assert sum(emulator_env.counters.graphql_requests.values()) == 0
+
+
+async def test_client_secret_option_not_echoed(emulator_env: Emulator) -> None:
+    """--client-secret is rejected without repeating the value given."""
+    status, out, err = await _run("token", "--client-secret", "typed-secret-93")
+    assert status == 2
+    assert "SAGE_DMO_CLIENT_SECRET" in err
+    assert "typed-secret-93" not in err + out
+
+
+async def test_emulator_busy_port_exits_2(emulator: Emulator) -> None:
+    """A port already in use gives one line naming the port, not a traceback."""
+    status, _, err = await _run("emulator", "--port", str(emulator.port))
+    assert status == 2
+    assert f"127.0.0.1:{emulator.port}" in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+async def test_validate_skips_schema_files(tmp_path: Path) -> None:
+    """Schema files in the validated tree are skipped, not reported as errors."""
+    schema = Path(__file__).parent.parent / "schema" / "emulator.graphql"
+    (tmp_path / "copy.graphql").write_text(
+        schema.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "sites.graphql").write_text(SITES_BY_ID, encoding="utf-8")
+    status, _, err = await _run("validate", str(tmp_path), "--schema", str(schema))
+    assert status == 0
+    assert "skipped 1 schema file" in err

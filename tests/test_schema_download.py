@@ -27,12 +27,12 @@ from graphql.pyutils import natural_comparison_key
 
 from sage_dmo import AuthenticationError, ConfigurationError, SageDMOClient, Secret
 from sage_dmo._cli_schema import add_parser, run
-from sage_dmo._schema_download import DownloadResult, download_schema
 from sage_dmo._errors import (
     IntrospectionDisabledError,
     InvalidIntrospectionError,
     SchemaDownloadError,
 )
+from sage_dmo._schema_download import DownloadResult, download_schema
 from sage_dmo._schema_introspection import (
     FEATURES,
     PROBE_QUERY,

@@ -15,9 +15,9 @@ from graphql import GraphQLObjectType, GraphQLSchema, parse, print_schema, valid
 from graphql.pyutils import Undefined
 
 from sage_dmo import SageDMOClient
+from sage_dmo._errors import SchemaFileError
 from sage_dmo._schema_cache import cache_file
 from sage_dmo._schema_download import DownloadResult, download_schema
-from sage_dmo._errors import SchemaFileError
 from sage_dmo._schema_load import (
     clear_schema_cache,
     load_schema,

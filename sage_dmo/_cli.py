@@ -1,7 +1,8 @@
-"""The ``sage-dmo`` command: query, token, emulator and demo.
+"""The ``sage-dmo`` command: query, token, validate, schema, emulator and demo.
 
-Exit status: 0 success, 1 the operation failed (GraphQL errors, token or
-transport failure), 2 usage or configuration error, 130 interrupted.
+Exit status: 0 success, 1 the operation failed (GraphQL or validation errors,
+token or transport failure), 2 usage, configuration or schema-file error, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ EXIT_INTERRUPTED = 130
 
 
 class UsageError(Exception):
-    """A command-line argument is invalid; the message says which and why."""
+    """A command-line argument is invalid; the message names it and the reason."""
 
 
 def build_parser() -> argparse.ArgumentParser:

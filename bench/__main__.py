@@ -127,9 +127,12 @@ def write_section(text: str, outcome: Outcome) -> str:
         )
     today = datetime.now(timezone.utc).date().isoformat()
     status = "" if outcome.status == 0 else f" (exit status {outcome.status})"
+    output = outcome.output
+    if not any(line.startswith("|") for line in output.splitlines()):
+        output = f"```text\n{output}\n```"  # plain text, kept as printed
     block = (
         f"{start}\nMeasured on {today}, {machine()}, with `{outcome.command}`"
-        f"{status}:\n\n{outcome.output}\n{end}"
+        f"{status}:\n\n{output}\n{end}"
     )
     before, _, rest = text.partition(start)
     _, _, after = rest.partition(end)

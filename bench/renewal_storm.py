@@ -96,11 +96,11 @@ def report(outcomes: list[tuple[Wave, Wave, int]], requests: int) -> str:
         storm.percentile(0.99) - baseline.percentile(0.99)
         for baseline, storm, _ in outcomes
     )
-    renewals = [renewals for _, _, renewals in outcomes]
+    renewal_counts = [count for _, _, count in outcomes]
     errors = sum(baseline.errors + storm.errors for baseline, storm, _ in outcomes)
     lines += [
         "",
-        f"renewals per storm: {renewals} (aim: exactly 1); errors: {errors} "
+        f"renewals per storm: {renewal_counts} (aim: exactly 1); errors: {errors} "
         f"(aim: 0); added latency, median over rounds: p50 {added_p50:+.1f} ms, "
         f"p99 {added_p99:+.1f} ms",
     ]

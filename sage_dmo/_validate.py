@@ -18,9 +18,10 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     GraphQLSyntaxError,
+    SchemaExtensionNode,
     Source,
+    TypeExtensionNode,
     TypeSystemDefinitionNode,
-    TypeSystemExtensionNode,
     parse,
     specified_rules,
     validate,
@@ -273,7 +274,10 @@ def defines_types_only(path: str | PathLike[str]) -> bool:
     except GraphQLError:
         return False
     return bool(document.definitions) and all(
-        isinstance(definition, (TypeSystemDefinitionNode, TypeSystemExtensionNode))
+        isinstance(
+            definition,
+            (TypeSystemDefinitionNode, SchemaExtensionNode, TypeExtensionNode),
+        )
         for definition in document.definitions
     )
 

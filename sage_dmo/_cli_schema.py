@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from pathlib import Path
 from typing import Any, TextIO
 
 from ._client import SageDMOClient
@@ -101,6 +102,14 @@ async def run(arguments: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _check_out_folder(folder: Path) -> None:
+    """Raise ConfigurationError before downloading when ``folder`` is a file."""
+    if folder.exists() and not folder.is_dir():
+        raise ConfigurationError(
+            f"--out {str(folder)!r} is a file; give a folder, such as schema/"
+        )
+
+
 async def run_download(
     arguments: argparse.Namespace,
     out: TextIO,
@@ -128,6 +137,7 @@ async def run_download(
                 f"--timeout {arguments.timeout:g} is invalid; give a number of "
                 "seconds greater than 0"
             )
+        _check_out_folder(Path(arguments.out))
     except ConfigurationError as error:
         err.write(f"sage-dmo: error: {error}\n")
         return EXIT_USAGE

@@ -179,7 +179,9 @@ async def export_rows(
                 _finish(writer, stream)
     if plan.output is not None and partial is not None:
         os.replace(partial, plan.output)
-    if bar is not None:
+    if bar is not None or plan.output is not None:
+        # Always confirm a file export; on standard output only with the bar,
+        # since there the rows themselves are the output.
         elapsed = time.monotonic() - started
         target = plan.output or "standard output"
         err.write(f"{writer.rows:,} rows written to {target} in {elapsed:.1f} s\n")

@@ -214,8 +214,9 @@ def _located(file: Path, error: GraphQLError, advice: str) -> SchemaFileError:
     if error.locations:
         line, column = error.locations[0].line, error.locations[0].column
     where = f"{file}:{line}:{column}" if line is not None else str(file)
+    message = error.message.rstrip(".")
     return SchemaFileError(
-        f"{where}: {error.message}; {advice}", file, line=line, column=column
+        f"{where}: {message}; {advice}", file, line=line, column=column
     )
 
 

@@ -202,3 +202,41 @@ async def test_validate_skips_schema_files(tmp_path: Path) -> None:
     status, _, err = await _run("validate", str(tmp_path), "--schema", str(schema))
     assert status == 0
     assert "skipped 1 schema file" in err
+
+
+async def test_file_export_reports_row_count(
+    emulator_env: Emulator, tmp_path: Path
+) -> None:
+    """An export to a file confirms how many rows it wrote, and where."""
+    query = """
+query Sites($first: Int, $after: String) {
+  xtremSystem { site { query(first: $first, after: $after) {
+    pageInfo { endCursor hasNextPage } edges { node { id } }
+  } } }
+}"""
+    target = tmp_path / "sites.ndjson"
+    status, _, err = await _run(
+        "query",
+        "-",
+        "--all-pages",
+        "--format",
+        "ndjson",
+        "--output",
+        str(target),
+        stdin=query,
+    )
+    rows = target.read_text(encoding="utf-8").splitlines()
+    assert status == 0
+    assert f"{len(rows):,} rows written to {target}" in err
+
+
+async def test_schema_download_rejects_file_out(
+    emulator_env: Emulator, tmp_path: Path
+) -> None:
+    """--out naming a file is a usage error raised before any download."""
+    target = tmp_path / "taken"
+    target.write_text("", encoding="utf-8")
+    status, _, err = await _run("schema", "download", "--out", str(target))
+    assert status == 2
+    assert "is a file" in err
+    assert sum(emulator_env.counters.graphql_requests.values()) == 0

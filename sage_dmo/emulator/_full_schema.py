@@ -114,7 +114,12 @@ class SchemaOnlyTenant:
             parsed = self._documents.get(query, lambda: self._parse(query))
             if isinstance(parsed, list):
                 return _response(None, [error.formatted for error in parsed])
-            key = (query, json.dumps(variables, sort_keys=True), operation_name)
+            # Variables may hold Decimal values, which str() writes exactly.
+            key = (
+                query,
+                json.dumps(variables, sort_keys=True, default=str),
+                operation_name,
+            )
             cached = self._responses.get(key)
             if cached is not None:
                 return cached

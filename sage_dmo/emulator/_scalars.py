@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -246,7 +247,7 @@ def _literal_reference(node: ValueNode, _variables: Any = None) -> str:
 def _serialize_json(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"))
+    return dumps_exact(value)
 
 
 def _parse_json(value: Any) -> str:
@@ -258,7 +259,37 @@ def _parse_json(value: Any) -> str:
                 f"Json expects a string that contains valid JSON: {error}"
             ) from None
         return value
-    return json.dumps(value, separators=(",", ":"))
+    return dumps_exact(value)
+
+
+def dumps_exact(value: Any) -> str:
+    """Write ``value`` as compact JSON, with each Decimal as its exact number.
+
+    The emulator decodes request numbers with a fraction as Decimal, which
+    ``json.dumps`` cannot write. Each Decimal is replaced by a unique string,
+    and the string, quotes included, then by the Decimal's digits.
+    """
+    numbers: dict[str, str] = {}
+    # A random part keeps a marker from matching any string in the value.
+    token = secrets.token_hex(8)
+
+    def replace(item: Any) -> Any:
+        if isinstance(item, Decimal):
+            if not item.is_finite():
+                raise ValueError(f"JSON has no value for the number {item}")
+            marker = f"\x00decimal-{token}-{len(numbers)}\x00"
+            numbers[json.dumps(marker)] = str(item)
+            return marker
+        if isinstance(item, dict):
+            return {key: replace(entry) for key, entry in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [replace(entry) for entry in item]
+        return item
+
+    text = json.dumps(replace(value), separators=(",", ":"))
+    for quoted, digits in numbers.items():
+        text = text.replace(quoted, digits)
+    return text
 
 
 def _literal_json(node: ValueNode, variables: Any = None) -> str:

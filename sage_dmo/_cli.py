@@ -23,7 +23,7 @@ from graphql import (
     GraphQLError,
     NamedTypeNode,
     NonNullTypeNode,
-    OperationDefinitionNode,
+    get_operation_ast,
     parse,
     print_ast,
 )
@@ -252,20 +252,12 @@ def check_variables(
         document = parse(text)
     except GraphQLError:
         return
-    operations = [
-        definition
-        for definition in document.definitions
-        if isinstance(definition, OperationDefinitionNode)
-        and (
-            operation_name is None
-            or (definition.name is not None and definition.name.value == operation_name)
-        )
-    ]
-    if len(operations) != 1:
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
         return
     declared = {
         definition.variable.name.value: definition
-        for definition in operations[0].variable_definitions or ()
+        for definition in operation.variable_definitions or ()
     }
     unknown = sorted(set(variables) - set(declared))
     if unknown:

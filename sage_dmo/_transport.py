@@ -25,8 +25,8 @@ from gql.transport.exceptions import TransportAlreadyConnected, TransportClosed
 from graphql import (
     DocumentNode,
     ExecutionResult,
-    OperationDefinitionNode,
     OperationType,
+    get_operation_ast,
     print_ast,
 )
 
@@ -381,18 +381,5 @@ def _after_sending(error: BaseException) -> bool:
 
 
 def _selects_mutation(request: GraphQLRequest) -> bool:
-    operations = [
-        definition
-        for definition in request.document.definitions
-        if isinstance(definition, OperationDefinitionNode)
-    ]
-    if request.operation_name is not None:
-        operations = [
-            operation
-            for operation in operations
-            if operation.name is not None
-            and operation.name.value == request.operation_name
-        ]
-    if len(operations) != 1:
-        return True
-    return operations[0].operation != OperationType.QUERY
+    operation = get_operation_ast(request.document, request.operation_name)
+    return operation is None or operation.operation != OperationType.QUERY

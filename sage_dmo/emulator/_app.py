@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 from .._secrets import Secret
 from .._settings import Settings, TokenStyle
@@ -342,14 +342,8 @@ def _is_mutation(query: str, operation_name: str | None) -> bool:
         document = parse(query)
     except GraphQLError:
         return False
-    for definition in document.definitions:
-        if not isinstance(definition, OperationDefinitionNode):
-            continue
-        if operation_name is None or (
-            definition.name is not None and definition.name.value == operation_name
-        ):
-            return definition.operation == OperationType.MUTATION
-    return False
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation == OperationType.MUTATION
 
 
 def _error_body(message: str) -> dict[str, Any]:

@@ -30,6 +30,8 @@ from sage_dmo import (
 )
 from sage_dmo.emulator import Emulator
 
+from ._docs import cpu_model
+
 CANARY_SECRET = "soak-canary-secret-41c7e2"
 
 QUERY = "query Sites { xtremSystem { site { query(first: 5) { totalCount } } } }"
@@ -228,15 +230,7 @@ def _compare_ledger(
 
 
 def _machine() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, Python {platform.python_version()}"
+    return f"{cpu_model()}, Python {platform.python_version()}"
 
 
 def _write_docs(report: SoakReport, arguments: argparse.Namespace) -> None:

@@ -33,6 +33,8 @@ from sage_dmo.emulator import (
     DEFAULT_TENANT_ID,
 )
 
+from ._docs import cpu_model
+
 QUERY = """
 query ItemPages($first: Int, $after: String) {
   xtremMasterData {
@@ -255,7 +257,7 @@ def report(results: dict[str, Any], rows: int, page_size: int, rounds: int) -> s
         f"Paging {rows:,} item rows in pages of {page_size}, {rounds} rounds "
         f"(median), Python {platform.python_version()}, gql {version('gql')}, "
         f"graphql-core {version('graphql-core')}, aiohttp {version('aiohttp')}",
-        f"CPU: {_cpu_model()}, {os.cpu_count()} logical CPUs",
+        f"CPU: {cpu_model()}, {os.cpu_count()} logical CPUs",
         f"emulator start: {results['emulator'].start_seconds:.1f} s; first query, "
         f"which seeds the tables: {results['seed_seconds']:.1f} s (both excluded)",
         "",
@@ -279,17 +281,6 @@ def report(results: dict[str, Any], rows: int, page_size: int, rounds: int) -> s
         "(aim: under 50 MB)",
     ]
     return "\n".join(lines)
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

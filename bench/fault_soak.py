@@ -1,8 +1,8 @@
 """A bounded soak: a mix of queries and mutations under injected faults.
 
 Runs against an in-process emulator with short token lifetimes, a fault in about
-one request in ten and lost renewal responses, then compares what each caller was
-told with the emulator's ledger of executed mutations.
+one request in ten and lost renewal responses, then compares the outcome each caller
+received with the emulator's ledger of executed mutations.
 
     python -m bench.fault_soak                   # 20,000 operations
     python -m bench.fault_soak --operations 2000 --write-docs
@@ -57,7 +57,7 @@ GRAPHQL_FAULTS = (
 
 @dataclass
 class SoakReport:
-    """What a soak run did and what went wrong, by kind."""
+    """Counts of a soak run: operations, faults, retries and errors by kind."""
 
     operations: int = 0
     mutations: int = 0

@@ -1,8 +1,8 @@
 """Which failed requests are sent again, and after how long.
 
-Only queries are retried. A mutation is sent once; the only resend is the one
-after a 401, which the transport's middleware makes because a 401 proves the
-server ran nothing.
+Only queries are retried. A mutation is sent once. The only resends are those
+the transport's middleware makes after a 401, because a 401 proves the server
+ran nothing.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class RetryPolicy:
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
-        """A policy that never retries."""
+        """Return a policy that never retries."""
         return cls(max_attempts=1)
 
     def is_retryable(self, error: BaseException) -> bool:

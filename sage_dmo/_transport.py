@@ -1,8 +1,8 @@
 """``SageDMOTransport``: gql's aiohttp transport with the SDMO token lifecycle.
 
-``connect()`` acquires a token and learns the tenant's GraphQL URL from it; an
-aiohttp client middleware adds the bearer, renews before expiry and, on a 401,
-renews once for all concurrent callers and resends the request once;
+``connect()`` acquires a token and learns the tenant's GraphQL URL from it. An
+aiohttp client middleware adds the bearer and renews before expiry. On a 401 it
+renews once for all concurrent callers and resends the request, at most twice.
 ``close()`` invalidates both tokens.
 """
 
@@ -331,7 +331,7 @@ class SageDMOTransport(AIOHTTPTransport):
         # A 401 proves the server ran nothing, so resending is safe, even for a
         # mutation. The usual case is one resend. A second one is made only when
         # the server also rejects the renewed token, as after a second early
-        # revocation; then the server rejects fresh tokens and the caller is told.
+        # revocation. A third 401 reaches the caller as UnauthorizedError.
         for _ in range(_MAX_UNAUTHORIZED_RESENDS):
             if response.status != 401:
                 return response

@@ -394,7 +394,7 @@ def test_text_stream_is_value_object(tenant: Tenant) -> None:
 
 
 def test_success_answer_has_diagnoses(tenant: Tenant) -> None:
-    """A successful answer carries an empty diagnoses list and no errors key."""
+    """A successful response carries an empty diagnoses list and no errors key."""
     answer = tenant.execute("{ xtremSystem { company { query { totalCount } } } }")
     assert list(answer) == ["data", "extensions"]
     assert answer["extensions"] == {"diagnoses": []}
@@ -427,7 +427,7 @@ def test_operation_name_selects_operation(tenant: Tenant) -> None:
 
 
 def test_introspection_query_succeeds(tenant: Tenant) -> None:
-    """The introspection query answers and rebuilds into a client schema."""
+    """The introspection query succeeds and rebuilds into a client schema."""
     answer = tenant.execute(get_introspection_query(descriptions=True))
     schema = build_client_schema(data_of(answer))
     assert schema.get_type("Item_Connection") is not None
@@ -435,7 +435,7 @@ def test_introspection_query_succeeds(tenant: Tenant) -> None:
 
 
 def test_answers_are_json_serializable(tenant: Tenant) -> None:
-    """Every value in an answer survives json.dumps."""
+    """Every value in a response survives json.dumps."""
     page = items_page(tenant, first=3)
     assert json.loads(json.dumps(page)) == page
 

@@ -48,7 +48,7 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class EmulatorConfig:
-    """How the emulator authenticates, responses and what data it seeds."""
+    """Credentials, token lifetimes, response options and seeded data of an emulator."""
 
     client_id: str = DEFAULT_CLIENT_ID
     client_secret: str = DEFAULT_CLIENT_SECRET
@@ -89,8 +89,8 @@ class Emulator:
     """A local SDMO tenant: the token API and the tenant's GraphQL endpoint.
 
     Use it as ``async with Emulator() as emulator:``; it listens on a free
-    loopback port unless ``port`` is given. :attr:`counters` tells tests what
-    happened on the server side.
+    loopback port unless ``port`` is given. :attr:`counters` records for tests
+    what happened on the server side.
     """
 
     def __init__(

@@ -164,7 +164,7 @@ def abort_connection(request: web.Request) -> None:
 
 
 def fault_response(fault: Fault) -> web.Response:
-    """The HTTP response a status-like fault sends instead of the real one."""
+    """Return the response that a status-like fault sends in place of the real one."""
     kind = fault.kind
     if kind == "html_502":
         return web.Response(status=502, text=_HTML_502, content_type="text/html")

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class EmulatorCounters:
-    """What the emulator has seen since it started, or since :meth:`reset`."""
+    """Counts of token and GraphQL events since the start, or since :meth:`reset`."""
 
     tokens_issued: int = 0
     acquisitions: int = 0
@@ -126,7 +126,7 @@ class TokenAPI:
         return revoked
 
     def issued_tokens(self) -> list[str]:
-        """Every access and refresh token issued so far, for leak checks in tests."""
+        """Return every access and refresh token issued so far, for leak checks."""
         return [*self._access, *self._refresh]
 
     def is_valid_refresh_token(self, token: str) -> bool:
